@@ -1,0 +1,227 @@
+/* Option iterator and bounded number parsers; see options.h. */
+#include "cli/options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void se_args_init(se_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    a->argc = argc;
+    a->argv = argv;
+}
+
+static const se_optdef *find_long(const se_optdef *defs, const char *name, size_t len)
+{
+    for (; defs->long_name; defs++)
+        if (strlen(defs->long_name) == len && strncmp(defs->long_name, name, len) == 0)
+            return defs;
+    return NULL;
+}
+
+static const se_optdef *find_short(const se_optdef *defs, char c)
+{
+    for (; defs->long_name; defs++)
+        if (defs->short_name == c)
+            return defs;
+    return NULL;
+}
+
+static int take_value(se_args *a, const se_optdef *d, const char *inline_value, char *err,
+                      size_t err_size)
+{
+    if (!d->takes_value) {
+        if (inline_value) {
+            snprintf(err, err_size, "%s takes no value", a->name);
+            return SE_ARG_ERROR;
+        }
+        a->value = NULL;
+        return d->id;
+    }
+    if (inline_value) {
+        a->value = inline_value;
+        return d->id;
+    }
+    if (a->index >= a->argc) {
+        snprintf(err, err_size, "%s needs a value", a->name);
+        return SE_ARG_ERROR;
+    }
+    a->value = a->argv[a->index++];
+    return d->id;
+}
+
+int se_args_next(se_args *a, const se_optdef *defs, char *err, size_t err_size)
+{
+    if (a->cluster && *a->cluster) {
+        char c = *a->cluster++;
+        snprintf(a->name, sizeof a->name, "-%c", c);
+        const se_optdef *d = find_short(defs, c);
+        if (!d) {
+            snprintf(err, err_size, "unknown option %s", a->name);
+            return SE_ARG_ERROR;
+        }
+        const char *rest = NULL;
+        if (d->takes_value && *a->cluster) {
+            rest = a->cluster; /* -p27015 */
+            a->cluster = NULL;
+        }
+        return take_value(a, d, rest, err, err_size);
+    }
+    a->cluster = NULL;
+    if (a->index >= a->argc)
+        return SE_ARG_END;
+    const char *word = a->argv[a->index++];
+    if (a->only_positional || word[0] != '-' || word[1] == '\0') {
+        a->value = word;
+        return SE_ARG_POSITIONAL;
+    }
+    if (strcmp(word, "--") == 0) {
+        a->only_positional = 1;
+        return se_args_next(a, defs, err, err_size);
+    }
+    if (word[1] == '-') {
+        const char *name = word + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        snprintf(a->name, sizeof a->name, "--%.*s", (int)(len < 40 ? len : 40), name);
+        const se_optdef *d = find_long(defs, name, len);
+        if (!d) {
+            snprintf(err, err_size, "unknown option %s", a->name);
+            return SE_ARG_ERROR;
+        }
+        return take_value(a, d, eq ? eq + 1 : NULL, err, err_size);
+    }
+    a->cluster = word + 1;
+    return se_args_next(a, defs, err, err_size);
+}
+
+/* Parses leading decimal digits of *P into *OUT; fails on overflow or when
+ * there is no digit. */
+static int parse_digits(const char **p, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+int se_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err,
+                  size_t err_size)
+{
+    const char *p = text;
+    uint64_t v;
+    if (parse_digits(&p, &v) != 0 || *p != '\0') {
+        snprintf(err, err_size, "'%.40s' is not a whole number", text);
+        return -1;
+    }
+    if (v < min || v > max) {
+        snprintf(err, err_size, "%.40s is out of range (%llu-%llu)", text,
+                 (unsigned long long)min, (unsigned long long)max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int se_parse_port(const char *text, int allow_zero, int *out, char *err, size_t err_size)
+{
+    uint64_t v;
+    const char *p = text;
+    if (parse_digits(&p, &v) != 0 || *p != '\0') {
+        snprintf(err, err_size, "'%.40s' is not a port number", text);
+        return -1;
+    }
+    if (v > 65535 || (v == 0 && !allow_zero)) {
+        snprintf(err, err_size, "%.40s is out of range (%d-65535)", text, allow_zero ? 0 : 1);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int suffix_shift(const char *s, int *shift)
+{
+    static const char units[] = "KMGT";
+    *shift = 0;
+    if (*s == '\0')
+        return 0;
+    const char *u = strchr(units, *s >= 'a' ? *s - 32 : *s);
+    if (!u)
+        return strcmp(s, "B") == 0 ? 0 : -1;
+    *shift = 10 * (int)(u - units + 1);
+    s++;
+    return (*s == '\0' || strcmp(s, "B") == 0 || strcmp(s, "iB") == 0) ? 0 : -1;
+}
+
+int se_parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err,
+                   size_t err_size)
+{
+    const char *p = text;
+    uint64_t v;
+    int shift;
+    if (parse_digits(&p, &v) != 0 || suffix_shift(p, &shift) != 0) {
+        snprintf(err, err_size, "'%.40s' is not a byte count (examples: 512, 64K, 1M, 2G)", text);
+        return -1;
+    }
+    if ((shift && v > (UINT64_MAX >> shift)) || (v << shift) < min || (v << shift) > max) {
+        snprintf(err, err_size, "%.40s is out of range (%llu-%llu bytes)", text,
+                 (unsigned long long)min, (unsigned long long)max);
+        return -1;
+    }
+    *out = v << shift;
+    return 0;
+}
+
+int se_parse_duration_ms(const char *text, uint64_t max_ms, uint64_t *out, char *err,
+                         size_t err_size)
+{
+    const char *p = text;
+    uint64_t whole, frac = 0, frac_scale = 1;
+    if (parse_digits(&p, &whole) != 0)
+        goto bad;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            goto bad;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (frac_scale < 1000000) { /* microsecond precision is plenty */
+                frac = frac * 10 + (uint64_t)(*p - '0');
+                frac_scale *= 10;
+            }
+        }
+    }
+    uint64_t unit_ms;
+    if (strcmp(p, "ms") == 0)
+        unit_ms = 1;
+    else if (*p == '\0' || strcmp(p, "s") == 0)
+        unit_ms = 1000;
+    else if (strcmp(p, "m") == 0)
+        unit_ms = 60000;
+    else if (strcmp(p, "h") == 0)
+        unit_ms = 3600000;
+    else
+        goto bad;
+    if (whole > max_ms / unit_ms)
+        goto range;
+    uint64_t ms = whole * unit_ms + (frac * unit_ms + frac_scale / 2) / frac_scale;
+    if (ms > max_ms)
+        goto range;
+    *out = ms;
+    return 0;
+bad:
+    snprintf(err, err_size, "'%.40s' is not a duration (examples: 500ms, 1.5s, 2m)", text);
+    return -1;
+range:
+    snprintf(err, err_size, "%.40s is out of range (at most %llu s)", text,
+             (unsigned long long)(max_ms / 1000));
+    return -1;
+}

@@ -1,0 +1,71 @@
+/* Client report formats; see report.h. */
+#include "cli/report.h"
+
+void se_report_client_text(FILE *out, const se_client_result *r)
+{
+    fprintf(out, "Bytes Sent: %llu\nBytes received: %llu\n", (unsigned long long)r->bytes_sent,
+            (unsigned long long)r->bytes_received);
+    if (r->fin_received)
+        fprintf(out, "Connection closed\n");
+}
+
+void se_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static void json_ms(FILE *out, const char *name, double ms)
+{
+    if (ms < 0)
+        fprintf(out, ",\"%s\":null", name);
+    else
+        fprintf(out, ",\"%s\":%.3f", name, ms);
+}
+
+void se_report_client_json(FILE *out, const se_client_result *r, const char *host)
+{
+    fprintf(out, "{\"type\":\"client\",\"verdict\":\"%s\",\"exit_code\":%d,\"host\":",
+            se_verdict_name(r->verdict), se_verdict_exit_code(r->verdict));
+    se_json_string(out, host);
+    if (r->address[0]) {
+        fprintf(out, ",\"address\":");
+        se_json_string(out, r->address);
+        fprintf(out, ",\"port\":%d", r->port);
+    } else {
+        fprintf(out, ",\"address\":null,\"port\":null");
+    }
+    fprintf(out, ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"fin_received\":%s",
+            (unsigned long long)r->bytes_sent, (unsigned long long)r->bytes_received,
+            r->fin_received ? "true" : "false");
+    if (r->have_mismatch)
+        fprintf(out, ",\"mismatch_offset\":%llu", (unsigned long long)r->fault_offset);
+    else
+        fprintf(out, ",\"mismatch_offset\":null");
+    fprintf(out, ",\"error\":");
+    if (r->verdict == SE_VERDICT_COMPLETE)
+        fprintf(out, "null");
+    else
+        se_json_string(out, r->detail);
+    json_ms(out, "connect_ms", r->connect_ms);
+    json_ms(out, "transfer_ms", r->transfer_ms);
+    json_ms(out, "close_ms", r->close_ms);
+    fprintf(out, ",\"attempts\":[");
+    for (size_t i = 0; i < r->attempt_count; i++) {
+        const se_attempt *a = &r->attempts[i];
+        fprintf(out, "%s{\"address\":", i ? "," : "");
+        se_json_string(out, a->address);
+        fprintf(out, ",\"port\":%d,\"result\":", a->port);
+        se_json_string(out, a->status ? se_err_name(a->status) : "connected");
+        fprintf(out, ",\"ms\":%.3f}", a->ms);
+    }
+    fprintf(out, "]}\n");
+}

@@ -1,0 +1,19 @@
+/* The client's report: the seed's human lines or one JSON object. */
+#ifndef SOCKECHO_REPORT_H
+#define SOCKECHO_REPORT_H
+
+#include "client/client.h"
+
+#include <stdio.h>
+
+/* Writes "Bytes Sent: N", "Bytes received: N" and, when the server's FIN
+ * came, "Connection closed" to OUT. */
+void se_report_client_text(FILE *out, const se_client_result *r);
+
+/* Writes one JSON object (one line) describing R for HOST to OUT. */
+void se_report_client_json(FILE *out, const se_client_result *r, const char *host);
+
+/* Writes S as a JSON string literal, quotes included. */
+void se_json_string(FILE *out, const char *s);
+
+#endif

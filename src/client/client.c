@@ -1,0 +1,400 @@
+/* The verifying echo client; see client.h. */
+#include "client/client.h"
+
+#include "conn/conn.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Payload is generated in chunks of this size... */
+#define SE_CHUNK (64 * 1024)
+/* ...and no more is generated while this much waits in the send queue. */
+#define SE_SEND_HIGH_WATER (256 * 1024)
+/* Bytes one pump call may hand to the kernel before letting reads run. */
+#define SE_PUMP_BUDGET (1024 * 1024)
+
+typedef struct client {
+    const se_client_options *opt;
+    se_payload *payload;
+    se_client_result *res;
+    se_loop loop;
+    se_conn conn;
+    se_timer idle_timer, drain_timer, pump_timer;
+    uint64_t last_progress_ms, last_bytes_out;
+    char *chunk;  /* payload about to be sent */
+    char *expect; /* expected echo, for comparison */
+    FILE *out;
+    int verdict_set;
+    uint64_t connected_ns, shutdown_ns;
+    size_t attempts_cap;
+} client;
+
+static const struct {
+    const char *name;
+    int exit_code;
+} verdicts[] = {
+    [SE_VERDICT_COMPLETE] = {"complete", 0},       [SE_VERDICT_ERROR] = {"error", 1},
+    [SE_VERDICT_USAGE] = {"usage", 2},             [SE_VERDICT_RESOLVE] = {"resolve", 3},
+    [SE_VERDICT_REFUSED] = {"refused", 4},         [SE_VERDICT_UNREACHABLE] = {"unreachable", 5},
+    [SE_VERDICT_TRUNCATED] = {"truncated", 6},     [SE_VERDICT_EXCESS] = {"excess", 7},
+    [SE_VERDICT_MISMATCH] = {"mismatch", 8},       [SE_VERDICT_RESET] = {"reset", 9},
+    [SE_VERDICT_TIMEOUT] = {"timeout", 10},
+};
+
+const char *se_verdict_name(se_verdict v)
+{
+    return verdicts[v].name;
+}
+
+int se_verdict_exit_code(se_verdict v)
+{
+    return verdicts[v].exit_code;
+}
+
+static double ms_between(uint64_t from_ns, uint64_t to_ns)
+{
+    return (double)(to_ns - from_ns) / 1e6;
+}
+
+/* Records the first fault; later ones are ignored. */
+static void set_verdict(client *c, se_verdict v, const char *fmt, ...)
+{
+    if (c->verdict_set)
+        return;
+    c->verdict_set = 1;
+    c->res->verdict = v;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->res->detail, sizeof c->res->detail, fmt, ap);
+    va_end(ap);
+}
+
+static void progress(client *c)
+{
+    c->last_progress_ms = se_loop_now(&c->loop);
+}
+
+static void on_error(se_conn *conn, int err);
+
+static void fail_local(client *c, const char *what, int err)
+{
+    set_verdict(c, SE_VERDICT_ERROR, "%s: %s", what, se_strerror(err));
+    se_conn_abort(&c->conn);
+}
+
+/* ---- sending ---- */
+
+static void pump(client *c)
+{
+    size_t budget = SE_PUMP_BUDGET;
+    while (!c->payload->finished && se_conn_pending(&c->conn) < SE_SEND_HIGH_WATER) {
+        if (budget == 0) {
+            /* Let reads run, then continue. */
+            if (se_timer_start(&c->loop, &c->pump_timer, 0))
+                fail_local(c, "cannot schedule sending", SE_ENOMEM);
+            return;
+        }
+        long n = se_payload_next(c->payload, c->chunk, SE_CHUNK);
+        if (n < 0) {
+            fail_local(c, "cannot read payload", (int)n);
+            return;
+        }
+        if (c->verdict_set)
+            se_payload_release(c->payload, c->payload->produced);
+        int err = n > 0 ? se_conn_write(&c->conn, c->chunk, (size_t)n) : se_conn_shutdown(&c->conn);
+        if (err) {
+            on_error(&c->conn, err);
+            return;
+        }
+        budget = (size_t)n < budget ? budget - (size_t)n : 0;
+        progress(c);
+    }
+}
+
+static void on_pump_timer(se_loop *loop, se_timer *t)
+{
+    (void)loop;
+    pump(t->data);
+}
+
+static void on_drain(se_conn *conn)
+{
+    client *c = conn->data;
+    progress(c);
+    pump(c);
+}
+
+static void on_shutdown(se_conn *conn)
+{
+    client *c = conn->data;
+    c->shutdown_ns = se_now_ns();
+    c->res->transfer_ms = ms_between(c->connected_ns, c->shutdown_ns);
+    if (c->opt->drain_timeout_ms &&
+        se_timer_start(&c->loop, &c->drain_timer, c->opt->drain_timeout_ms))
+        fail_local(c, "cannot start drain timer", SE_ENOMEM);
+}
+
+/* ---- receiving and verifying ---- */
+
+static void verify(client *c, const char *data, size_t len, uint64_t offset)
+{
+    se_payload *p = c->payload;
+    uint64_t sent = p->produced;
+    size_t comparable = offset >= sent ? 0 : (sent - offset < len ? (size_t)(sent - offset) : len);
+    se_payload_expected(p, offset, c->expect, comparable);
+    if (memcmp(c->expect, data, comparable) != 0) {
+        size_t i = 0;
+        while (c->expect[i] == data[i])
+            i++;
+        c->res->have_mismatch = 1;
+        c->res->fault_offset = offset + i;
+        c->res->expected_byte = (unsigned char)c->expect[i];
+        c->res->received_byte = (unsigned char)data[i];
+        set_verdict(c, SE_VERDICT_MISMATCH, "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
+                    (unsigned long long)(offset + i), c->res->expected_byte,
+                    c->res->received_byte);
+    } else if (comparable < len) {
+        c->res->fault_offset = offset + comparable;
+        set_verdict(c, SE_VERDICT_EXCESS,
+                    "excess: received byte %llu when only %llu bytes had been sent",
+                    (unsigned long long)(offset + comparable), (unsigned long long)sent);
+    }
+    se_payload_release(p, c->verdict_set ? p->produced : offset + comparable);
+}
+
+static void on_read(se_conn *conn, const char *data, size_t len)
+{
+    client *c = conn->data;
+    uint64_t offset = c->res->bytes_received;
+    c->res->bytes_received += len;
+    progress(c);
+    if (c->out && fwrite(data, 1, len, c->out) != len) {
+        fail_local(c, "cannot write output", se_last_file_error());
+        return;
+    }
+    if (c->verdict_set)
+        se_payload_release(c->payload, c->payload->produced);
+    else
+        verify(c, data, len, offset);
+}
+
+static void on_eof(se_conn *conn)
+{
+    client *c = conn->data;
+    c->res->fin_received = 1;
+    if (c->shutdown_ns)
+        c->res->close_ms = ms_between(c->shutdown_ns, se_now_ns());
+    uint64_t sent = c->payload->produced;
+    if (!c->payload->finished || c->res->bytes_received < sent)
+        set_verdict(c, SE_VERDICT_TRUNCATED,
+                    "truncated: the server closed after echoing %llu of %llu bytes%s",
+                    (unsigned long long)c->res->bytes_received, (unsigned long long)sent,
+                    c->payload->finished ? "" : " sent so far");
+    se_conn_close(conn);
+}
+
+/* ---- faults and timers ---- */
+
+static void on_error(se_conn *conn, int err)
+{
+    client *c = conn->data;
+    if (err == SE_ECONNRESET || err == SE_ECONNABORTED || err == SE_EPIPE ||
+        err == SE_ENOTCONN || err == SE_ESHUTDOWN)
+        set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
+                    se_strerror(err), (unsigned long long)conn->bytes_out,
+                    (unsigned long long)c->res->bytes_received);
+    else if (err == SE_ETIMEDOUT)
+        set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: %s", se_strerror(err));
+    else
+        set_verdict(c, SE_VERDICT_ERROR, "connection error: %s", se_strerror(err));
+    se_conn_abort(conn);
+}
+
+static void on_idle_timer(se_loop *loop, se_timer *t)
+{
+    client *c = t->data;
+    uint64_t now = se_loop_now(loop);
+    if (c->conn.bytes_out != c->last_bytes_out) {
+        c->last_bytes_out = c->conn.bytes_out;
+        c->last_progress_ms = now;
+    }
+    uint64_t quiet = now - c->last_progress_ms;
+    if (quiet < c->opt->idle_timeout_ms) {
+        if (se_timer_start(loop, t, c->opt->idle_timeout_ms - quiet))
+            fail_local(c, "cannot start idle timer", SE_ENOMEM);
+        return;
+    }
+    set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: nothing moved for %.3g s",
+                (double)c->opt->idle_timeout_ms / 1000);
+    se_conn_abort(&c->conn);
+}
+
+static void on_drain_timer(se_loop *loop, se_timer *t)
+{
+    (void)loop;
+    client *c = t->data;
+    set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: no FIN from the server %.3g s after the half-close",
+                (double)c->opt->drain_timeout_ms / 1000);
+    se_conn_abort(&c->conn);
+}
+
+static void on_close(se_conn *conn)
+{
+    client *c = conn->data;
+    se_timer_stop(&c->loop, &c->idle_timer);
+    se_timer_stop(&c->loop, &c->drain_timer);
+    se_timer_stop(&c->loop, &c->pump_timer);
+    c->res->bytes_sent = conn->bytes_out;
+    se_loop_stop(&c->loop);
+}
+
+/* ---- connecting ---- */
+
+static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, uint64_t ns)
+{
+    client *c = conn->data;
+    se_client_result *r = c->res;
+    if (r->attempt_count == c->attempts_cap) {
+        size_t cap = c->attempts_cap ? c->attempts_cap * 2 : 4;
+        se_attempt *a = realloc(r->attempts, cap * sizeof *a);
+        if (!a)
+            return; /* the attempt still happened; only its record is lost */
+        r->attempts = a;
+        c->attempts_cap = cap;
+    }
+    se_attempt *a = &r->attempts[r->attempt_count++];
+    se_addr_host(addr, a->address, sizeof a->address);
+    a->port = se_addr_port(addr);
+    a->status = status;
+    a->ms = (double)ns / 1e6;
+    if (c->opt->log) {
+        char where[SE_ADDRSTRLEN];
+        se_addr_format(addr, where, sizeof where);
+        fprintf(c->opt->log, "sockecho client: connecting to %s %s: %s (%.3f ms)\n",
+                c->opt->host, where, status ? se_strerror(status) : "connected", a->ms);
+    }
+}
+
+static void describe_connect_failure(client *c)
+{
+    se_client_result *r = c->res;
+    int all_refused = r->attempt_count > 0;
+    size_t used = (size_t)snprintf(r->detail, sizeof r->detail, "cannot connect to %s",
+                                   c->opt->host);
+    for (size_t i = 0; i < r->attempt_count && used < sizeof r->detail; i++) {
+        const se_attempt *a = &r->attempts[i];
+        if (a->status != SE_ECONNREFUSED)
+            all_refused = 0;
+        int v6 = strchr(a->address, ':') != NULL;
+        used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, "%s %s%s%s:%d: %s",
+                                 i ? ";" : "", v6 ? "[" : "", a->address, v6 ? "]" : "",
+                                 a->port, se_strerror(a->status));
+    }
+    c->verdict_set = 1;
+    r->verdict = all_refused ? SE_VERDICT_REFUSED : SE_VERDICT_UNREACHABLE;
+}
+
+static void on_connect(se_conn *conn, int status)
+{
+    client *c = conn->data;
+    if (status) {
+        describe_connect_failure(c);
+        if (conn->state != SE_CONN_IDLE)
+            se_conn_abort(conn);
+        return;
+    }
+    c->connected_ns = se_now_ns();
+    se_addr_host(se_conn_peer(conn), c->res->address, sizeof c->res->address);
+    c->res->port = se_addr_port(se_conn_peer(conn));
+    if (c->res->attempt_count)
+        c->res->connect_ms = c->res->attempts[c->res->attempt_count - 1].ms;
+    int err = se_conn_read_start(conn);
+    if (!err && c->opt->idle_timeout_ms)
+        err = se_timer_start(&c->loop, &c->idle_timer, c->opt->idle_timeout_ms);
+    if (err) {
+        fail_local(c, "cannot start", err);
+        return;
+    }
+    progress(c);
+    pump(c);
+}
+
+static const se_conn_callbacks client_callbacks = {
+    .on_connect = on_connect,
+    .on_attempt = on_attempt,
+    .on_read = on_read,
+    .on_eof = on_eof,
+    .on_drain = on_drain,
+    .on_shutdown = on_shutdown,
+    .on_error = on_error,
+    .on_close = on_close,
+};
+
+static int resolve(const se_client_options *opt, struct addrinfo **list)
+{
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = opt->family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo(opt->host, opt->port, &hints, list);
+    return rc ? se_translate_gai_error(rc) : 0;
+}
+
+se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
+                         se_client_result *result)
+{
+    client c;
+    memset(&c, 0, sizeof c);
+    memset(result, 0, sizeof *result);
+    c.opt = opt;
+    c.payload = payload;
+    c.res = result;
+    result->connect_ms = result->transfer_ms = result->close_ms = -1;
+
+    int err = 0;
+    if (opt->output_path && !(c.out = se_file_open_write(opt->output_path, &err))) {
+        set_verdict(&c, SE_VERDICT_ERROR, "cannot open %s: %s", opt->output_path,
+                    se_strerror(err));
+        return result->verdict;
+    }
+    struct addrinfo *list = NULL;
+    err = resolve(opt, &list);
+    if (err) {
+        set_verdict(&c, SE_VERDICT_RESOLVE, "cannot resolve %s: %s", opt->host, se_strerror(err));
+    } else if ((err = se_loop_init(&c.loop, opt->backend)) != 0) {
+        set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
+    } else {
+        c.chunk = malloc(SE_CHUNK);
+        c.expect = malloc(c.loop.read_buf_size);
+        se_timer_init(&c.idle_timer, on_idle_timer, &c);
+        se_timer_init(&c.drain_timer, on_drain_timer, &c);
+        se_timer_init(&c.pump_timer, on_pump_timer, &c);
+        se_conn_init(&c.conn, &c.loop, &client_callbacks, &c);
+        if (!c.chunk || !c.expect)
+            set_verdict(&c, SE_VERDICT_ERROR, "out of memory");
+        else if ((err = se_conn_connect(&c.conn, list, opt->connect_timeout_ms)) != 0)
+            set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
+        else if ((err = se_loop_run(&c.loop)) != 0)
+            set_verdict(&c, SE_VERDICT_ERROR, "event loop failed: %s", se_strerror(err));
+        free(c.chunk);
+        free(c.expect);
+        se_loop_close(&c.loop);
+    }
+    if (list)
+        freeaddrinfo(list);
+    if (c.out && c.out != stdout && fclose(c.out) != 0)
+        set_verdict(&c, SE_VERDICT_ERROR, "cannot write %s: %s", opt->output_path,
+                    se_strerror(se_last_file_error()));
+    else if (c.out == stdout && fflush(stdout) != 0)
+        set_verdict(&c, SE_VERDICT_ERROR, "cannot write standard output");
+    return result->verdict;
+}
+
+void se_client_result_free(se_client_result *result)
+{
+    free(result->attempts);
+    result->attempts = NULL;
+}

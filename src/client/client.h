@@ -1,0 +1,72 @@
+/* The verifying echo client: one connection through the whole lifecycle
+ * (resolve, connect with address fallback, send while receiving, half-close,
+ * read to FIN, close), ending in exactly one verdict. */
+#ifndef SOCKECHO_CLIENT_H
+#define SOCKECHO_CLIENT_H
+
+#include "client/payload.h"
+#include "platform/platform.h"
+
+/* Verdicts, in the order of their exit codes (se_verdict_exit_code). */
+typedef enum {
+    SE_VERDICT_COMPLETE,
+    SE_VERDICT_ERROR,
+    SE_VERDICT_USAGE,
+    SE_VERDICT_RESOLVE,
+    SE_VERDICT_REFUSED,
+    SE_VERDICT_UNREACHABLE,
+    SE_VERDICT_TRUNCATED,
+    SE_VERDICT_EXCESS,
+    SE_VERDICT_MISMATCH,
+    SE_VERDICT_RESET,
+    SE_VERDICT_TIMEOUT
+} se_verdict;
+
+/* "complete", "mismatch", ...: static. */
+const char *se_verdict_name(se_verdict v);
+
+/* The process exit code documented for V. */
+int se_verdict_exit_code(se_verdict v);
+
+typedef struct se_client_options {
+    const char *host;
+    const char *port;
+    int family; /* AF_UNSPEC, AF_INET or AF_INET6 */
+    const char *backend;
+    const char *output_path; /* NULL: discard the echo */
+    uint64_t connect_timeout_ms;
+    uint64_t idle_timeout_ms;  /* 0: none */
+    uint64_t drain_timeout_ms; /* 0: none */
+    FILE *log;                 /* connect attempts are logged here; NULL: not */
+} se_client_options;
+
+typedef struct se_attempt {
+    char address[SE_ADDRSTRLEN]; /* numeric host */
+    int port;
+    int status; /* 0 or SE_E* */
+    double ms;
+} se_attempt;
+
+typedef struct se_client_result {
+    se_verdict verdict;
+    char detail[512]; /* one line explaining a verdict other than complete */
+    uint64_t bytes_sent, bytes_received;
+    int fin_received;
+    int have_mismatch;
+    uint64_t fault_offset; /* first mismatching or excess byte */
+    unsigned char expected_byte, received_byte;
+    char address[SE_ADDRSTRLEN]; /* numeric host connected to; "" if none */
+    int port;
+    double connect_ms, transfer_ms, close_ms; /* < 0: did not happen */
+    se_attempt *attempts;                     /* owned; free with se_client_result_free */
+    size_t attempt_count;
+} se_client_result;
+
+/* Runs one session sending PAYLOAD (owned by the caller) and fills RESULT.
+ * Returns RESULT->verdict. */
+se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
+                         se_client_result *result);
+
+void se_client_result_free(se_client_result *result);
+
+#endif

@@ -1,0 +1,85 @@
+/* epoll backend (Linux). Level-triggered; each watcher's pointer is the
+ * event's user data. */
+#include "loop/backend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 256
+
+typedef struct {
+    int epfd;
+    struct epoll_event events[MAX_EVENTS];
+} epoll_state;
+
+static int epoll_create_backend(se_loop *loop)
+{
+    epoll_state *st = malloc(sizeof *st);
+    if (!st)
+        return SE_ENOMEM;
+    st->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (st->epfd < 0) {
+        int err = se_translate_sys_error(errno);
+        free(st);
+        return err;
+    }
+    loop->backend_state = st;
+    return 0;
+}
+
+static void epoll_destroy_backend(se_loop *loop)
+{
+    epoll_state *st = loop->backend_state;
+    close(st->epfd);
+    free(st);
+}
+
+static int epoll_update(se_loop *loop, se_io *io)
+{
+    epoll_state *st = loop->backend_state;
+    struct epoll_event ev = {0};
+    ev.data.ptr = io;
+    if (io->events & SE_READABLE)
+        ev.events |= EPOLLIN;
+    if (io->events & SE_WRITABLE)
+        ev.events |= EPOLLOUT;
+    int op;
+    if (!io->events)
+        op = EPOLL_CTL_DEL;
+    else if (!io->registered)
+        op = EPOLL_CTL_ADD;
+    else
+        op = EPOLL_CTL_MOD;
+    if (epoll_ctl(st->epfd, op, io->sock, &ev) < 0 && op != EPOLL_CTL_DEL)
+        return se_translate_sys_error(errno);
+    io->registered = io->events;
+    return 0;
+}
+
+static int epoll_poll(se_loop *loop, int timeout_ms)
+{
+    epoll_state *st = loop->backend_state;
+    int n = epoll_wait(st->epfd, st->events, MAX_EVENTS, timeout_ms);
+    if (n < 0)
+        return se_translate_sys_error(errno);
+    for (int i = 0; i < n; i++) {
+        uint32_t e = st->events[i].events;
+        int events = 0;
+        if (e & EPOLLIN)
+            events |= SE_READABLE;
+        if (e & EPOLLOUT)
+            events |= SE_WRITABLE;
+        if (e & EPOLLHUP)
+            events |= SE_HANGUP;
+        if (e & EPOLLERR)
+            events |= SE_ERRORED;
+        se_loop_dispatch(loop, st->events[i].data.ptr, events);
+    }
+    return 0;
+}
+
+const se_backend se_backend_epoll = {
+    "epoll", epoll_create_backend, epoll_destroy_backend, epoll_update, epoll_poll,
+};

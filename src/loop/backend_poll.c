@@ -1,0 +1,134 @@
+/* poll backend: POSIX poll(2), or WSAPoll on Windows (through se_poll). An
+ * array of pollfd with a parallel array of watchers; io->slot is the index,
+ * so removal is a swap with the last entry. */
+#include "loop/backend.h"
+
+#include <stdlib.h>
+
+typedef struct {
+    se_pollfd *fds;
+    se_io **ios;
+    size_t len, cap;
+    /* Ready entries copied out before dispatch: callbacks may reshuffle the
+     * arrays above. */
+    se_io **ready;
+    int *ready_events;
+} poll_state;
+
+static int poll_create(se_loop *loop)
+{
+    poll_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return SE_ENOMEM;
+    loop->backend_state = st;
+    return 0;
+}
+
+static void poll_destroy(se_loop *loop)
+{
+    poll_state *st = loop->backend_state;
+    free(st->fds);
+    free(st->ios);
+    free(st->ready);
+    free(st->ready_events);
+    free(st);
+}
+
+static int poll_grow(poll_state *st)
+{
+    size_t cap = st->cap ? st->cap * 2 : 64;
+    se_pollfd *fds = realloc(st->fds, cap * sizeof *fds);
+    if (!fds)
+        return SE_ENOMEM;
+    st->fds = fds;
+    se_io **ios = realloc(st->ios, cap * sizeof *ios);
+    if (!ios)
+        return SE_ENOMEM;
+    st->ios = ios;
+    se_io **ready = realloc(st->ready, cap * sizeof *ready);
+    if (!ready)
+        return SE_ENOMEM;
+    st->ready = ready;
+    int *ready_events = realloc(st->ready_events, cap * sizeof *ready_events);
+    if (!ready_events)
+        return SE_ENOMEM;
+    st->ready_events = ready_events;
+    st->cap = cap;
+    return 0;
+}
+
+static short poll_mask(int events)
+{
+    short mask = 0;
+    if (events & SE_READABLE)
+        mask |= SE_POLLIN;
+    if (events & SE_WRITABLE)
+        mask |= SE_POLLOUT;
+    return mask;
+}
+
+static int poll_update(se_loop *loop, se_io *io)
+{
+    poll_state *st = loop->backend_state;
+    if (!io->events) {
+        if (io->registered) {
+            size_t i = io->slot, last = --st->len;
+            if (i != last) {
+                st->fds[i] = st->fds[last];
+                st->ios[i] = st->ios[last];
+                st->ios[i]->slot = i;
+            }
+            io->registered = 0;
+        }
+        return 0;
+    }
+    if (!io->registered) {
+        if (st->len == st->cap) {
+            int err = poll_grow(st);
+            if (err)
+                return err;
+        }
+        io->slot = st->len++;
+        st->ios[io->slot] = io;
+        st->fds[io->slot].fd = io->sock;
+    }
+    st->fds[io->slot].events = poll_mask(io->events);
+    st->fds[io->slot].revents = 0;
+    io->registered = io->events;
+    return 0;
+}
+
+static int poll_poll(se_loop *loop, int timeout_ms)
+{
+    poll_state *st = loop->backend_state;
+    int n = se_poll(st->fds, st->len, timeout_ms);
+    if (n <= 0)
+        return n;
+    size_t ready = 0;
+    for (size_t i = 0; i < st->len && (int)ready < n; i++) {
+        short re = st->fds[i].revents;
+        if (!re)
+            continue;
+        int events = 0;
+        if (re & SE_POLLIN)
+            events |= SE_READABLE;
+        if (re & SE_POLLOUT)
+            events |= SE_WRITABLE;
+        /* WSAPoll reports a peer's FIN as POLLHUP alone: treat hangup and
+         * error as "go and read/write to learn what happened". */
+        if (re & POLLHUP)
+            events |= SE_HANGUP;
+        if (re & (POLLERR | POLLNVAL))
+            events |= SE_ERRORED;
+        st->ready[ready] = st->ios[i];
+        st->ready_events[ready] = events;
+        ready++;
+    }
+    for (size_t i = 0; i < ready; i++)
+        se_loop_dispatch(loop, st->ready[i], st->ready_events[i]);
+    return 0;
+}
+
+const se_backend se_backend_poll = {
+    "poll", poll_create, poll_destroy, poll_update, poll_poll,
+};

@@ -1,0 +1,33 @@
+/* Socket address formatting, shared by every OS (getnameinfo is portable). */
+#include "platform/platform.h"
+
+#include <string.h>
+
+se_socklen se_addr_len(const struct sockaddr *addr)
+{
+    return addr->sa_family == AF_INET6 ? (se_socklen)sizeof(struct sockaddr_in6)
+                                       : (se_socklen)sizeof(struct sockaddr_in);
+}
+
+void se_addr_host(const struct sockaddr *addr, char *buf, size_t size)
+{
+    if (getnameinfo(addr, se_addr_len(addr), buf, (se_socklen)size, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(buf, size, "?");
+}
+
+int se_addr_port(const struct sockaddr *addr)
+{
+    if (addr->sa_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+    return ntohs(((const struct sockaddr_in *)addr)->sin_port);
+}
+
+void se_addr_format(const struct sockaddr *addr, char *buf, size_t size)
+{
+    char host[SE_ADDRSTRLEN];
+    se_addr_host(addr, host, sizeof host);
+    if (addr->sa_family == AF_INET6)
+        snprintf(buf, size, "[%s]:%d", host, se_addr_port(addr));
+    else
+        snprintf(buf, size, "%s:%d", host, se_addr_port(addr));
+}

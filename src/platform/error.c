@@ -1,0 +1,29 @@
+/* Portable error names and messages. The OS-specific translation of errno
+ * and WSA codes lives in posix/error.c and win/error.c. */
+#include "platform/error.h"
+
+const char *se_err_name(int code)
+{
+    switch (code) {
+#define SE_NAME_CASE(name, msg)                                                                    \
+    case SE_##name:                                                                                \
+        return #name;
+        SE_ERRNO_MAP(SE_NAME_CASE)
+#undef SE_NAME_CASE
+    default:
+        return "EUNKNOWN";
+    }
+}
+
+const char *se_strerror(int code)
+{
+    switch (code) {
+#define SE_MSG_CASE(name, msg)                                                                     \
+    case SE_##name:                                                                                \
+        return msg;
+        SE_ERRNO_MAP(SE_MSG_CASE)
+#undef SE_MSG_CASE
+    default:
+        return "Unknown system error";
+    }
+}

@@ -1,0 +1,145 @@
+/* Platform layer: the socket type, library init/cleanup, portable socket
+ * calls that return portable error codes, clocks and stop signals.
+ *
+ * Every OS difference of the project lives below src/platform/: this header
+ * picks the system headers, src/platform/posix/ and src/platform/win/ hold the
+ * implementations. Code above this layer never reads errno or
+ * WSAGetLastError() after a socket call: each call here returns 0 or a
+ * non-negative count on success and a negative SE_E* code (see error.h) on
+ * failure. */
+#ifndef SOCKECHO_PLATFORM_H
+#define SOCKECHO_PLATFORM_H
+
+#include "config.h"
+
+#ifdef _WIN32
+#ifndef FD_SETSIZE
+#define FD_SETSIZE 4096
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+typedef SOCKET se_socket;
+typedef WSAPOLLFD se_pollfd;
+typedef int se_socklen;
+#define SE_INVALID_SOCKET INVALID_SOCKET
+#define SE_POLLIN POLLRDNORM
+#define SE_POLLOUT POLLWRNORM
+#else
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+typedef int se_socket;
+typedef struct pollfd se_pollfd;
+typedef socklen_t se_socklen;
+#define SE_INVALID_SOCKET (-1)
+#define SE_POLLIN POLLIN
+#define SE_POLLOUT POLLOUT
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "platform/error.h"
+
+/* Longest text se_addr_format() produces: "[v6-address%scope]:65535". */
+#define SE_ADDRSTRLEN 72
+
+/* Starts the socket library (WSAStartup 2.2; on POSIX, ignores SIGPIPE).
+ * Returns 0 or an SE_E* code. Pair each successful call with
+ * se_platform_cleanup(). */
+int se_platform_init(void);
+void se_platform_cleanup(void);
+
+/* Opens a non-blocking, close-on-exec (non-inheritable) stream socket of
+ * FAMILY into *OUT. The caller owns the socket and releases it with
+ * se_socket_close() or se_socket_abort(). */
+int se_socket_open(int family, se_socket *out);
+
+/* Closes SOCK (closesocket/close). Pending output is sent by the kernel. */
+int se_socket_close(se_socket sock);
+
+/* Closes SOCK abortively: SO_LINGER {1, 0}, so the peer gets an RST. */
+int se_socket_abort(se_socket sock);
+
+/* Starts a non-blocking connect. Returns 0 when connected at once,
+ * SE_EINPROGRESS while pending (EINPROGRESS and WSAEWOULDBLOCK alike), or an
+ * error. The result of a pending connect is read with se_socket_error(). */
+int se_socket_connect(se_socket sock, const struct sockaddr *addr, se_socklen len);
+
+/* Returns the socket's pending error (SO_ERROR) as an SE_E* code, or 0. */
+int se_socket_error(se_socket sock);
+
+/* Sends up to LEN bytes without raising SIGPIPE. Returns the count sent
+ * (possibly short), SE_EAGAIN when the send buffer is full, or an error. */
+long se_socket_send(se_socket sock, const void *buf, size_t len);
+
+/* Receives up to LEN bytes. Returns the count (> 0), SE_EOF at the peer's
+ * FIN, SE_EAGAIN when nothing is buffered, or an error. */
+long se_socket_recv(se_socket sock, void *buf, size_t len);
+
+/* Half-closes SOCK: no more sends (SHUT_WR / SD_SEND); receiving goes on. */
+int se_socket_shutdown_send(se_socket sock);
+
+/* Creates a listening socket bound to ADDR, non-blocking and close-on-exec.
+ * V6ONLY applies to AF_INET6 addresses: 0 makes a dual-stack socket.
+ * Address reuse follows each OS's server convention (SO_REUSEADDR on POSIX,
+ * SO_EXCLUSIVEADDRUSE on Windows). */
+int se_socket_listen(const struct sockaddr *addr, se_socklen len, int v6only, int backlog,
+                     se_socket *out);
+
+/* Accepts one pending connection as a non-blocking, close-on-exec socket.
+ * Returns 0, SE_EAGAIN when none is pending, or an error (SE_EMFILE, ...).
+ * PEER (may be NULL) receives the peer's address. */
+int se_socket_accept(se_socket listener, se_socket *out, struct sockaddr_storage *peer);
+
+/* Reads the local address of SOCK into *ADDR. */
+int se_socket_local_address(se_socket sock, struct sockaddr_storage *addr);
+
+/* Creates a connected pair of sockets, both non-blocking, used to wake an
+ * event loop from a signal handler or another thread. */
+int se_socket_pair(se_socket pair[2]);
+
+/* Waits on an array of sockets (poll(2) or WSAPoll). Returns the number of
+ * ready entries, 0 on timeout (TIMEOUT_MS < 0: forever), or an error
+ * (SE_EINTR when a signal interrupted it). */
+int se_poll(se_pollfd *fds, size_t count, int timeout_ms);
+
+/* Formats ADDR's numeric host alone ("127.0.0.1", "::1") into BUF. */
+void se_addr_host(const struct sockaddr *addr, char *buf, size_t size);
+
+/* Formats ADDR as "127.0.0.1:27015" or "[::1]:27015" into BUF. */
+void se_addr_format(const struct sockaddr *addr, char *buf, size_t size);
+
+/* Returns ADDR's port in host byte order. */
+int se_addr_port(const struct sockaddr *addr);
+
+/* Length of a sockaddr of ADDR's family. */
+se_socklen se_addr_len(const struct sockaddr *addr);
+
+/* Monotonic time in nanoseconds from an arbitrary origin. */
+uint64_t se_now_ns(void);
+
+/* Installs the stop handler: Ctrl-C and SIGTERM (POSIX) / Ctrl-C, Ctrl-Break
+ * and console close (Windows) each send one byte on NOTIFY, a socket the
+ * caller keeps open (one end of se_socket_pair) while the handler is
+ * installed. Returns 0 or an error. */
+int se_stop_signals_install(se_socket notify);
+
+/* Restores the default behaviour of the stop signals. */
+void se_stop_signals_restore(void);
+
+/* Opens PATH for binary reading ("-" is standard input, switched to binary
+ * mode). Returns NULL and sets *ERR to an SE_E* code on failure. */
+FILE *se_file_open_read(const char *path, int *err);
+
+/* Opens PATH for binary writing, truncating ("-" is standard output). */
+FILE *se_file_open_write(const char *path, int *err);
+
+/* Returns the SE_E* code for the C library's last error (errno). */
+int se_last_file_error(void);
+
+#endif

@@ -1,0 +1,78 @@
+/* POSIX process-level services: library init, clock, stop signals, files. */
+#include "platform/platform.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_notify_fd = -1;
+
+int se_platform_init(void)
+{
+    /* A send on a socket the peer reset must be an error, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+void se_platform_cleanup(void)
+{
+}
+
+uint64_t se_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void on_stop_signal(int signo)
+{
+    int saved = errno;
+    char byte = (char)signo;
+    if (stop_notify_fd >= 0 && write(stop_notify_fd, &byte, 1) < 0) {
+        /* The loop is already woken: its socket buffer is full. */
+    }
+    errno = saved;
+}
+
+int se_stop_signals_install(se_socket notify)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    stop_notify_fd = notify;
+    if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+        return se_translate_sys_error(errno);
+    return 0;
+}
+
+void se_stop_signals_restore(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    stop_notify_fd = -1;
+}
+
+FILE *se_file_open_read(const char *path, int *err)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        *err = se_translate_sys_error(errno);
+    return f;
+}
+
+FILE *se_file_open_write(const char *path, int *err)
+{
+    if (strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        *err = se_translate_sys_error(errno);
+    return f;
+}

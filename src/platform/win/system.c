@@ -1,0 +1,84 @@
+/* Windows process-level services: WSAStartup/WSACleanup, clock, console
+ * control handler, binary stdio. */
+#include "platform/platform.h"
+
+#include <fcntl.h>
+#include <io.h>
+#include <string.h>
+
+static SOCKET stop_notify = INVALID_SOCKET;
+
+int se_platform_init(void)
+{
+    WSADATA data;
+    int rc = WSAStartup(MAKEWORD(2, 2), &data);
+    if (rc != 0)
+        return se_translate_sys_error(rc);
+    return 0;
+}
+
+void se_platform_cleanup(void)
+{
+    WSACleanup();
+}
+
+uint64_t se_now_ns(void)
+{
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER now;
+    if (freq.QuadPart == 0)
+        QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&now);
+    uint64_t secs = (uint64_t)now.QuadPart / (uint64_t)freq.QuadPart;
+    uint64_t rest = (uint64_t)now.QuadPart % (uint64_t)freq.QuadPart;
+    return secs * 1000000000u + rest * 1000000000u / (uint64_t)freq.QuadPart;
+}
+
+/* Runs on a thread of its own that the system creates for the event. */
+static BOOL WINAPI on_console_ctrl(DWORD type)
+{
+    SOCKET s = stop_notify;
+    if (s == INVALID_SOCKET)
+        return FALSE;
+    char byte = (char)type;
+    send(s, &byte, 1, 0);
+    return TRUE;
+}
+
+int se_stop_signals_install(se_socket notify)
+{
+    stop_notify = notify;
+    if (!SetConsoleCtrlHandler(on_console_ctrl, TRUE))
+        return se_translate_sys_error((int)GetLastError());
+    return 0;
+}
+
+void se_stop_signals_restore(void)
+{
+    SetConsoleCtrlHandler(on_console_ctrl, FALSE);
+    stop_notify = INVALID_SOCKET;
+}
+
+FILE *se_file_open_read(const char *path, int *err)
+{
+    if (strcmp(path, "-") == 0) {
+        _setmode(_fileno(stdin), _O_BINARY);
+        return stdin;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        *err = se_last_file_error();
+    return f;
+}
+
+FILE *se_file_open_write(const char *path, int *err)
+{
+    if (strcmp(path, "-") == 0) {
+        _setmode(_fileno(stdout), _O_BINARY);
+        return stdout;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        *err = se_last_file_error();
+    return f;
+}

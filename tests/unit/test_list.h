@@ -1,0 +1,16 @@
+/* Every unit test, one line each; tests/CMakeLists.txt registers each line
+ * as its own ctest entry. */
+TEST_ENTRY(error_names_and_messages)
+TEST_ENTRY(error_translation)
+TEST_ENTRY(pattern_random_access)
+TEST_ENTRY(pattern_seeds_differ)
+TEST_ENTRY(payload_message_and_pattern)
+TEST_ENTRY(payload_stream_retention)
+TEST_ENTRY(parse_port)
+TEST_ENTRY(parse_bytes)
+TEST_ENTRY(parse_duration)
+TEST_ENTRY(args_iterator)
+TEST_ENTRY(timer_order)
+TEST_ENTRY(loop_defer_and_stop)
+TEST_ENTRY(socket_pair_roundtrip)
+TEST_ENTRY(addr_format)
