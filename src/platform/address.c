@@ -11,6 +11,13 @@ se_socklen se_addr_len(const struct sockaddr *addr)
 
 void se_addr_host(const struct sockaddr *addr, char *buf, size_t size)
 {
+    const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)addr;
+    if (addr->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+        /* A dual-stack listener's IPv4 peer: show it as IPv4. */
+        const unsigned char *b = a6->sin6_addr.s6_addr + 12;
+        snprintf(buf, size, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+        return;
+    }
     if (getnameinfo(addr, se_addr_len(addr), buf, (se_socklen)size, NULL, 0, NI_NUMERICHOST) != 0)
         snprintf(buf, size, "?");
 }
@@ -22,11 +29,19 @@ int se_addr_port(const struct sockaddr *addr)
     return ntohs(((const struct sockaddr_in *)addr)->sin_port);
 }
 
+void se_addr_set_port(struct sockaddr *addr, int port)
+{
+    if (addr->sa_family == AF_INET6)
+        ((struct sockaddr_in6 *)addr)->sin6_port = htons((unsigned short)port);
+    else
+        ((struct sockaddr_in *)addr)->sin_port = htons((unsigned short)port);
+}
+
 void se_addr_format(const struct sockaddr *addr, char *buf, size_t size)
 {
     char host[SE_ADDRSTRLEN];
     se_addr_host(addr, host, sizeof host);
-    if (addr->sa_family == AF_INET6)
+    if (strchr(host, ':'))
         snprintf(buf, size, "[%s]:%d", host, se_addr_port(addr));
     else
         snprintf(buf, size, "%s:%d", host, se_addr_port(addr));

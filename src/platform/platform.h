@@ -117,6 +117,9 @@ void se_addr_format(const struct sockaddr *addr, char *buf, size_t size);
 /* Returns ADDR's port in host byte order. */
 int se_addr_port(const struct sockaddr *addr);
 
+/* Sets ADDR's port (host byte order). */
+void se_addr_set_port(struct sockaddr *addr, int port);
+
 /* Length of a sockaddr of ADDR's family. */
 se_socklen se_addr_len(const struct sockaddr *addr);
 

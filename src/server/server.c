@@ -299,14 +299,6 @@ static int add_listener(server *srv, struct sockaddr *addr, int v6only)
     return 0;
 }
 
-static void set_port(struct sockaddr *addr, int port)
-{
-    if (addr->sa_family == AF_INET6)
-        ((struct sockaddr_in6 *)addr)->sin6_port = htons((unsigned short)port);
-    else
-        ((struct sockaddr_in *)addr)->sin_port = htons((unsigned short)port);
-}
-
 static int listen_on_wildcard(server *srv, int port)
 {
     int family = srv->opt->family;
@@ -316,7 +308,7 @@ static int listen_on_wildcard(server *srv, int port)
         memset(&a6, 0, sizeof a6);
         a6.sin6_family = AF_INET6;
         a6.sin6_addr = in6addr_any;
-        set_port((struct sockaddr *)&a6, port);
+        a6.sin6_port = htons((unsigned short)port);
         err = add_listener(srv, (struct sockaddr *)&a6, family == AF_INET6);
         if (!err || family == AF_INET6 || (err != SE_EAFNOSUPPORT && err != SE_EADDRNOTAVAIL))
             return err;
@@ -325,7 +317,7 @@ static int listen_on_wildcard(server *srv, int port)
     memset(&a4, 0, sizeof a4);
     a4.sin_family = AF_INET;
     a4.sin_addr.s_addr = htonl(INADDR_ANY);
-    set_port((struct sockaddr *)&a4, port);
+    a4.sin_port = htons((unsigned short)port);
     return add_listener(srv, (struct sockaddr *)&a4, 0);
 }
 
@@ -349,7 +341,7 @@ static int listen_on_addresses(server *srv, int port, const char **failed_at)
         if (port == 0 && srv->listener_count > 0) {
             struct sockaddr_storage first;
             se_socket_local_address(srv->listeners[0].io.sock, &first);
-            set_port(ai->ai_addr, se_addr_port((struct sockaddr *)&first));
+            se_addr_set_port(ai->ai_addr, se_addr_port((struct sockaddr *)&first));
         }
         err = add_listener(srv, ai->ai_addr, srv->opt->family == AF_INET6);
     }

@@ -124,4 +124,9 @@ TEST(addr_format)
     se_addr_host((struct sockaddr *)&a6, buf, sizeof buf);
     CHECK_EQ_STR(buf, "::1");
     CHECK_EQ_INT(se_addr_port((struct sockaddr *)&a6), 80);
+    /* A dual-stack listener's IPv4 peer prints as IPv4. */
+    static const unsigned char mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
+    memcpy(&a6.sin6_addr, mapped, sizeof mapped);
+    se_addr_format((struct sockaddr *)&a6, buf, sizeof buf);
+    CHECK_EQ_STR(buf, "10.1.2.3:80");
 }

@@ -170,6 +170,11 @@ int se_socket_pair(se_socket pair[2])
 
 int se_poll(se_pollfd *fds, size_t count, int timeout_ms)
 {
+    if (count == 0) {
+        /* WSAPoll rejects an empty set; a loop with only timers sleeps. */
+        Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+        return 0;
+    }
     int n = WSAPoll(fds, (ULONG)count, timeout_ms);
     return n != SOCKET_ERROR ? n : last_error();
 }
