@@ -124,8 +124,8 @@ int se_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out, c
         return -1;
     }
     if (v < min || v > max) {
-        snprintf(err, err_size, "%.40s is out of range (%llu-%llu)", text,
-                 (unsigned long long)min, (unsigned long long)max);
+        snprintf(err, err_size, "%.40s is out of range (%llu-%llu)", text, (unsigned long long)min,
+                 (unsigned long long)max);
         return -1;
     }
     *out = v;

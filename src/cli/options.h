@@ -21,10 +21,10 @@ typedef struct se_args {
     int argc;
     char **argv;
     int index;
-    const char *cluster;   /* rest of a "-abc" cluster */
-    int only_positional;   /* after "--" */
-    const char *value;     /* the option's value, or the positional word */
-    char name[64];         /* the option as typed, for messages: "--port", "-p" */
+    const char *cluster; /* rest of a "-abc" cluster */
+    int only_positional; /* after "--" */
+    const char *value;   /* the option's value, or the positional word */
+    char name[64];       /* the option as typed, for messages: "--port", "-p" */
 } se_args;
 
 /* Iterates over ARGV[0..ARGC). The strings are borrowed. */

@@ -34,11 +34,11 @@ static const struct {
     const char *name;
     int exit_code;
 } verdicts[] = {
-    [SE_VERDICT_COMPLETE] = {"complete", 0},       [SE_VERDICT_ERROR] = {"error", 1},
-    [SE_VERDICT_USAGE] = {"usage", 2},             [SE_VERDICT_RESOLVE] = {"resolve", 3},
-    [SE_VERDICT_REFUSED] = {"refused", 4},         [SE_VERDICT_UNREACHABLE] = {"unreachable", 5},
-    [SE_VERDICT_TRUNCATED] = {"truncated", 6},     [SE_VERDICT_EXCESS] = {"excess", 7},
-    [SE_VERDICT_MISMATCH] = {"mismatch", 8},       [SE_VERDICT_RESET] = {"reset", 9},
+    [SE_VERDICT_COMPLETE] = {"complete", 0},   [SE_VERDICT_ERROR] = {"error", 1},
+    [SE_VERDICT_USAGE] = {"usage", 2},         [SE_VERDICT_RESOLVE] = {"resolve", 3},
+    [SE_VERDICT_REFUSED] = {"refused", 4},     [SE_VERDICT_UNREACHABLE] = {"unreachable", 5},
+    [SE_VERDICT_TRUNCATED] = {"truncated", 6}, [SE_VERDICT_EXCESS] = {"excess", 7},
+    [SE_VERDICT_MISMATCH] = {"mismatch", 8},   [SE_VERDICT_RESET] = {"reset", 9},
     [SE_VERDICT_TIMEOUT] = {"timeout", 10},
 };
 
@@ -152,8 +152,7 @@ static void verify(client *c, const char *data, size_t len, uint64_t offset)
         c->res->expected_byte = (unsigned char)c->expect[i];
         c->res->received_byte = (unsigned char)data[i];
         set_verdict(c, SE_VERDICT_MISMATCH, "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
-                    (unsigned long long)(offset + i), c->res->expected_byte,
-                    c->res->received_byte);
+                    (unsigned long long)(offset + i), c->res->expected_byte, c->res->received_byte);
     } else if (comparable < len) {
         c->res->fault_offset = offset + comparable;
         set_verdict(c, SE_VERDICT_EXCESS,
@@ -199,8 +198,8 @@ static void on_eof(se_conn *conn)
 static void on_error(se_conn *conn, int err)
 {
     client *c = conn->data;
-    if (err == SE_ECONNRESET || err == SE_ECONNABORTED || err == SE_EPIPE ||
-        err == SE_ENOTCONN || err == SE_ESHUTDOWN)
+    if (err == SE_ECONNRESET || err == SE_ECONNABORTED || err == SE_EPIPE || err == SE_ENOTCONN ||
+        err == SE_ESHUTDOWN)
         set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
                     se_strerror(err), (unsigned long long)conn->bytes_out,
                     (unsigned long long)c->res->bytes_received);
@@ -234,7 +233,8 @@ static void on_drain_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
     client *c = t->data;
-    set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: no FIN from the server %.3g s after the half-close",
+    set_verdict(c, SE_VERDICT_TIMEOUT,
+                "timeout: no FIN from the server %.3g s after the half-close",
                 (double)c->opt->drain_timeout_ms / 1000);
     se_conn_abort(&c->conn);
 }
@@ -271,8 +271,8 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
     if (c->opt->log) {
         char where[SE_ADDRSTRLEN];
         se_addr_format(addr, where, sizeof where);
-        fprintf(c->opt->log, "sockecho client: connecting to %s %s: %s (%.3f ms)\n",
-                c->opt->host, where, status ? se_strerror(status) : "connected", a->ms);
+        fprintf(c->opt->log, "sockecho client: connecting to %s %s: %s (%.3f ms)\n", c->opt->host,
+                where, status ? se_strerror(status) : "connected", a->ms);
     }
 }
 
@@ -360,8 +360,7 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
 
     int err = 0;
     if (opt->output_path && !(c.out = se_file_open_write(opt->output_path, &err))) {
-        set_verdict(&c, SE_VERDICT_ERROR, "cannot open %s: %s", opt->output_path,
-                    se_strerror(err));
+        set_verdict(&c, SE_VERDICT_ERROR, "cannot open %s: %s", opt->output_path, se_strerror(err));
         return result->verdict;
     }
     struct addrinfo *list = NULL;

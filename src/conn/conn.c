@@ -9,9 +9,9 @@
 #define SE_READS_PER_EVENT 16
 
 enum {
-    PENDING_ATTEMPT = 1,   /* start the next connect attempt */
-    PENDING_SHUTDOWN = 2,  /* call on_shutdown */
-    PENDING_CLOSE = 4      /* call on_close (always last) */
+    PENDING_ATTEMPT = 1,  /* start the next connect attempt */
+    PENDING_SHUTDOWN = 2, /* call on_shutdown */
+    PENDING_CLOSE = 4     /* call on_close (always last) */
 };
 
 static void on_io(se_loop *loop, se_io *io, int events);
@@ -135,8 +135,8 @@ static void attempt_next(se_conn *conn)
             if (err == SE_EINPROGRESS) {
                 err = update_io(conn);
                 if (!err && conn->connect_timeout_ms)
-                    err = se_timer_start(conn->loop, &conn->connect_timer,
-                                         conn->connect_timeout_ms);
+                    err =
+                        se_timer_start(conn->loop, &conn->connect_timer, conn->connect_timeout_ms);
                 if (!err)
                     return;
             }

@@ -22,8 +22,7 @@ typedef struct se_conn_callbacks {
     void (*on_connect)(se_conn *conn, int status);
     /* One connect attempt ended (optional): its address, 0 or the error,
      * and how long it took. */
-    void (*on_attempt)(se_conn *conn, const struct sockaddr *addr, int status,
-                       uint64_t elapsed_ns);
+    void (*on_attempt)(se_conn *conn, const struct sockaddr *addr, int status, uint64_t elapsed_ns);
     /* LEN > 0 bytes arrived; DATA is valid only during the call. */
     void (*on_read)(se_conn *conn, const char *data, size_t len);
     /* The peer's FIN: no more data will arrive. Reading has stopped. */

@@ -128,8 +128,8 @@ static void report_conn(const client_conn *cc)
            (unsigned long long)cc->conn.bytes_out);
     if (cc->conn.eof_received)
         printf("Connection closing...\n");
-    printf("%s: %s%s%s, %llu bytes in, %llu bytes out, %.3f ms\n", peer,
-           outcome_names[cc->result], cc->error ? ": " : "", cc->error ? se_strerror(cc->error) : "",
+    printf("%s: %s%s%s, %llu bytes in, %llu bytes out, %.3f ms\n", peer, outcome_names[cc->result],
+           cc->error ? ": " : "", cc->error ? se_strerror(cc->error) : "",
            (unsigned long long)cc->conn.bytes_in, (unsigned long long)cc->conn.bytes_out,
            (double)(se_now_ns() - cc->start_ns) / 1e6);
     fflush(stdout);
@@ -353,8 +353,8 @@ static int start_listening(server *srv)
 {
     int port = atoi(srv->opt->port);
     const char *failed_at = "listen";
-    int err = srv->opt->bind ? listen_on_addresses(srv, port, &failed_at)
-                             : listen_on_wildcard(srv, port);
+    int err =
+        srv->opt->bind ? listen_on_addresses(srv, port, &failed_at) : listen_on_wildcard(srv, port);
     if (err) {
         fprintf(stderr, "sockecho server: cannot %s on %s port %s: %s\n", failed_at,
                 srv->opt->bind ? srv->opt->bind : "all interfaces", srv->opt->port,

@@ -16,9 +16,7 @@ int se_platform_init(void)
     return 0;
 }
 
-void se_platform_cleanup(void)
-{
-}
+void se_platform_cleanup(void) {}
 
 uint64_t se_now_ns(void)
 {
