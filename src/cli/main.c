@@ -405,10 +405,8 @@ static const char main_usage[] = "usage: sockecho client [options] HOST [PORT]\n
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(main_usage, stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return usage_error("missing command: client or server");
     const char *cmd = argv[1];
     if (strcmp(cmd, "client") == 0)
         return run_client(argc - 2, argv + 2);

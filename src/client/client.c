@@ -276,23 +276,23 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
     }
 }
 
-/* "cannot connect to HOST [ADDR]:PORT: ERROR", one clause per attempt. */
+/* "cannot connect to HOST [ADDR]:PORT: ERROR", one clause per attempt; a
+ * numeric HOST tried once is not repeated. */
 static void describe_connect_failure(client *c)
 {
     se_client_result *r = c->res;
     int all_refused = r->attempt_count > 0;
-    int several = r->attempt_count > 1;
-    size_t used = (size_t)snprintf(r->detail, sizeof r->detail, "cannot connect to %s%s",
-                                   c->opt->host, several ? ":" : "");
+    int literal = r->attempt_count == 1 && strcmp(r->attempts[0].address, c->opt->host) == 0;
+    size_t used =
+        (size_t)snprintf(r->detail, sizeof r->detail, "cannot connect to%s%s%s", literal ? "" : " ",
+                         literal ? "" : c->opt->host, r->attempt_count > 1 ? ":" : "");
     for (size_t i = 0; i < r->attempt_count && used < sizeof r->detail; i++) {
         const se_attempt *a = &r->attempts[i];
         if (a->status != SE_ECONNREFUSED)
             all_refused = 0;
         int v6 = strchr(a->address, ':') != NULL;
-        int literal = !several && strcmp(a->address, c->opt->host) == 0;
-        used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, "%s%s%s%s%s:%d: %s",
-                                 i ? ";" : "", literal ? "" : " ", v6 && !literal ? "[" : "",
-                                 literal ? "" : a->address, v6 && !literal ? "]" : "", a->port,
+        used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, "%s %s%s%s:%d: %s",
+                                 i ? ";" : "", v6 ? "[" : "", a->address, v6 ? "]" : "", a->port,
                                  se_strerror(a->status));
     }
     c->verdict_set = 1;

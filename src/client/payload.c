@@ -52,7 +52,8 @@ static int keep(se_payload *p, const char *data, size_t len)
         p->kept = kept;
         p->cap = cap;
     }
-    memcpy(p->kept + p->tail, data, len);
+    if (len)
+        memcpy(p->kept + p->tail, data, len);
     p->tail += len;
     return 0;
 }
@@ -82,13 +83,15 @@ void se_payload_expected(const se_payload *p, uint64_t offset, char *buf, size_t
 {
     switch (p->kind) {
     case SE_PAYLOAD_MESSAGE:
-        memcpy(buf, p->message + offset, len);
+        if (len)
+            memcpy(buf, p->message + offset, len);
         break;
     case SE_PAYLOAD_PATTERN:
         se_pattern_fill(p->seed, offset, buf, len);
         break;
     default:
-        memcpy(buf, p->kept + p->head + (size_t)(offset - p->kept_from), len);
+        if (len)
+            memcpy(buf, p->kept + p->head + (size_t)(offset - p->kept_from), len);
         break;
     }
 }

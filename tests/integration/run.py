@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Run one end-to-end test of sockecho (one ctest entry).
+
+    run.py --exe PATH [--wrapper "EMULATOR WORDS"] [--peer-exe PATH] \\
+           MODULE.TEST_NAME
+
+Exit 0: pass; 77: skipped (reason printed); anything else: fail, with a
+one-line reason. MODULE alone runs every test of the module in turn (for
+working on the suite by hand; ctest always names one test).
+"""
+
+import argparse
+import importlib
+import os
+import sys
+import threading
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+# Keep the source tree clean (ctest runs the sources in place).
+sys.dont_write_bytecode = True
+
+import harness  # noqa: E402
+
+SKIP = 77
+# ctest's TIMEOUT is 120 s: give up a little earlier with a clear message and
+# no process left behind.
+WATCHDOG_SECONDS = 110
+
+
+def _watchdog():
+    print('FAIL: test still running after %ds (watchdog)' % WATCHDOG_SECONDS,
+          flush=True)
+    harness.kill_all()
+    os._exit(1)
+
+
+def run_one(module, name, args):
+    func = getattr(module, name, None)
+    if func is None or not name.startswith('test_'):
+        print('FAIL: no test %s in %s' % (name, module.__name__))
+        return 1
+    ctx = harness.Context(args.exe, args.wrapper, args.peer_exe)
+    try:
+        func(ctx)
+    except harness.Skip as exc:
+        print('SKIP: %s' % exc)
+        return SKIP
+    except AssertionError as exc:
+        reason = str(exc).replace('\n', ' ') or 'assertion failed'
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = next((f for f in reversed(tb)
+                      if os.path.basename(f.filename).startswith('test_')),
+                     tb[-1] if tb else None)
+        if where is not None:
+            reason += ' [%s:%d]' % (os.path.basename(where.filename),
+                                    where.lineno)
+        print('FAIL: %s' % reason)
+        return 1
+    except Exception as exc:  # a bug in the test or an unexpected error
+        traceback.print_exc()
+        print('FAIL: %s: %s' % (type(exc).__name__, exc))
+        return 1
+    finally:
+        harness.kill_all()
+        ctx.cleanup()
+    print('PASS')
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    parser.add_argument('--exe', required=True,
+                        help='sockecho (or sockecho.exe) under test')
+    parser.add_argument('--wrapper', default='',
+                        help='emulator command line prepended to every '
+                             'sockecho run (empty natively)')
+    parser.add_argument('--peer-exe', default='',
+                        help="the other platform's sockecho (cross tests)")
+    parser.add_argument('test', help='MODULE.TEST_NAME or MODULE')
+    args = parser.parse_args()
+
+    if not os.path.exists(args.exe):
+        print('FAIL: %s does not exist' % args.exe)
+        return 1
+    module_name, _, test_name = args.test.partition('.')
+    module = importlib.import_module(module_name)
+
+    if test_name:
+        timer = threading.Timer(WATCHDOG_SECONDS, _watchdog)
+        timer.daemon = True
+        timer.start()
+        return run_one(module, test_name, args)
+    worst = 0
+    for name in sorted(n for n in dir(module) if n.startswith('test_')):
+        print('%s.%s: ' % (module_name, name), end='', flush=True)
+        rc = run_one(module, name, args)
+        if rc not in (0, SKIP):
+            worst = rc
+    return worst
+
+
+if __name__ == '__main__':
+    sys.exit(main())
