@@ -127,7 +127,10 @@ static void attempt_next(se_conn *conn)
         int err = se_socket_open(ai->ai_family, &sock);
         if (!err) {
             se_io_init(&conn->io, sock, on_io, conn);
-            err = se_socket_connect(sock, ai->ai_addr, (se_socklen)ai->ai_addrlen);
+            if (conn->source && conn->source->sa_family == ai->ai_family)
+                err = se_socket_bind_source(sock, conn->source);
+            if (!err)
+                err = se_socket_connect(sock, ai->ai_addr, (se_socklen)ai->ai_addrlen);
             if (err == 0) {
                 connected(conn);
                 return;
@@ -178,6 +181,11 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
     conn->connect_timeout_ms = timeout_ms;
     schedule(conn, PENDING_ATTEMPT);
     return 0;
+}
+
+void se_conn_set_source(se_conn *conn, const struct sockaddr *source)
+{
+    conn->source = source;
 }
 
 void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage *peer)

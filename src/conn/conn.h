@@ -58,6 +58,7 @@ struct se_conn {
     const struct addrinfo *next_addr;
     struct sockaddr_storage peer;
     uint64_t connect_timeout_ms;
+    const struct sockaddr *source; /* bound before connect when its family matches */
     uint64_t attempt_start_ns;
     int last_error;
     se_timer connect_timer;
@@ -72,6 +73,10 @@ void se_conn_init(se_conn *conn, se_loop *loop, const se_conn_callbacks *cb, voi
  * TIMEOUT_MS (0: no limit). LIST must stay valid until on_connect. Returns 0
  * (on_connect will follow) or an error (nothing follows). */
 int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout_ms);
+
+/* Makes each later connect attempt of the same family bind to SOURCE (a
+ * local address, port usually 0) first. SOURCE is borrowed; NULL clears. */
+void se_conn_set_source(se_conn *conn, const struct sockaddr *source);
 
 /* Adopts an accepted, non-blocking socket: CONN becomes OPEN and owns SOCK. */
 void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage *peer);

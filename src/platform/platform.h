@@ -84,11 +84,22 @@ long se_socket_recv(se_socket sock, void *buf, size_t len);
 /* Half-closes SOCK: no more sends (SHUT_WR / SD_SEND); receiving goes on. */
 int se_socket_shutdown_send(se_socket sock);
 
+/* Binds SOCK to the local address ADDR (a source address before connect;
+ * port 0 lets the kernel choose, as late as the OS allows, so that many
+ * connections can share one source address). */
+int se_socket_bind_source(se_socket sock, const struct sockaddr *addr);
+
+enum {
+    SE_LISTEN_V6ONLY = 1,   /* AF_INET6 only: no IPv4-mapped peers */
+    SE_LISTEN_REUSEPORT = 2 /* share the port with other listeners (SO_REUSEPORT) */
+};
+
 /* Creates a listening socket bound to ADDR, non-blocking and close-on-exec.
- * V6ONLY applies to AF_INET6 addresses: 0 makes a dual-stack socket.
- * Address reuse follows each OS's server convention (SO_REUSEADDR on POSIX,
- * SO_EXCLUSIVEADDRUSE on Windows). */
-int se_socket_listen(const struct sockaddr *addr, se_socklen len, int v6only, int backlog,
+ * FLAGS is a set of SE_LISTEN_*: without SE_LISTEN_V6ONLY an AF_INET6
+ * socket is dual-stack. Address reuse follows each OS's server convention
+ * (SO_REUSEADDR on POSIX, SO_EXCLUSIVEADDRUSE on Windows).
+ * SE_LISTEN_REUSEPORT fails with SE_ENOSYS where the OS lacks it. */
+int se_socket_listen(const struct sockaddr *addr, se_socklen len, int flags, int backlog,
                      se_socket *out);
 
 /* Accepts one pending connection as a non-blocking, close-on-exec socket.
@@ -134,6 +145,26 @@ int se_stop_signals_install(se_socket notify);
 
 /* Restores the default behaviour of the stop signals. */
 void se_stop_signals_restore(void);
+
+/* Threads: one event loop each (server --threads, bench --threads). */
+typedef struct se_thread se_thread;
+typedef struct se_mutex se_mutex;
+
+/* Starts FN(ARG) on a new thread; *OUT receives a handle that
+ * se_thread_join() releases. Returns 0 or an error. */
+int se_thread_start(se_thread **out, void (*fn)(void *), void *arg);
+
+/* Waits for THREAD to return and frees its handle. */
+void se_thread_join(se_thread *thread);
+
+/* A mutex; se_mutex_create returns NULL when out of memory. */
+se_mutex *se_mutex_create(void);
+void se_mutex_lock(se_mutex *m);
+void se_mutex_unlock(se_mutex *m);
+void se_mutex_destroy(se_mutex *m);
+
+/* Number of CPUs online (at least 1). */
+int se_cpu_count(void);
 
 /* Opens PATH for binary reading ("-" is standard input, switched to binary
  * mode). Returns NULL and sets *ERR to an SE_E* code on failure. */

@@ -290,7 +290,8 @@ static int add_listener(server *srv, struct sockaddr *addr, int v6only)
     if (srv->listener_count == SE_MAX_LISTENERS)
         return 0;
     se_socket sock;
-    int err = se_socket_listen(addr, se_addr_len(addr), v6only, SOMAXCONN, &sock);
+    int err =
+        se_socket_listen(addr, se_addr_len(addr), v6only ? SE_LISTEN_V6ONLY : 0, SOMAXCONN, &sock);
     if (err)
         return err;
     listener *l = &srv->listeners[srv->listener_count++];

@@ -81,9 +81,16 @@ int se_socket_shutdown_send(se_socket sock)
     return shutdown(sock, SD_SEND) == 0 ? 0 : last_error();
 }
 
-int se_socket_listen(const struct sockaddr *addr, se_socklen len, int v6only, int backlog,
+int se_socket_bind_source(se_socket sock, const struct sockaddr *addr)
+{
+    return bind(sock, addr, se_addr_len(addr)) == 0 ? 0 : last_error();
+}
+
+int se_socket_listen(const struct sockaddr *addr, se_socklen len, int flags, int backlog,
                      se_socket *out)
 {
+    if (flags & SE_LISTEN_REUSEPORT)
+        return SE_ENOSYS; /* Windows has no load-balancing port sharing */
     se_socket s = SE_INVALID_SOCKET;
     int err = se_socket_open(addr->sa_family, &s);
     if (err)
@@ -92,7 +99,7 @@ int se_socket_listen(const struct sockaddr *addr, se_socklen len, int v6only, in
     BOOL on = TRUE;
     setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&on, sizeof on);
     if (addr->sa_family == AF_INET6) {
-        DWORD value = v6only ? 1 : 0;
+        DWORD value = (flags & SE_LISTEN_V6ONLY) ? 1 : 0;
         setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, (const char *)&value, sizeof value);
     }
     if (bind(s, addr, len) != 0 || listen(s, backlog) != 0) {
