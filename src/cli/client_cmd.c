@@ -1,0 +1,231 @@
+/* `sockecho client`: options, then one verifying session, then the report.
+ * Every option is parsed and checked before anything touches the network. */
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/report.h"
+#include "client/client.h"
+#include "loop/loop.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MESSAGE "this is a test"
+
+enum {
+    OPT_IPV4 = 1,
+    OPT_IPV6,
+    OPT_MESSAGE,
+    OPT_FILE,
+    OPT_SIZE,
+    OPT_SEED,
+    OPT_OUTPUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
+    OPT_DRAIN_TIMEOUT,
+    OPT_BACKEND,
+    OPT_JSON,
+    OPT_QUIET,
+    OPT_VERBOSE,
+    OPT_HELP
+};
+
+static const char client_usage[] =
+    "usage: sockecho client [options] HOST [PORT]\n"
+    "\n"
+    "Connects to HOST (port 27015), sends the payload while reading the echo,\n"
+    "half-closes, reads until the server's FIN, and verifies every byte.\n"
+    "\n"
+    "  -4, -6                  use IPv4 / IPv6 addresses only\n"
+    "  -m, --message TEXT      payload (default: \"this is a test\")\n"
+    "  -f, --file PATH         payload from a file ('-': standard input)\n"
+    "  -s, --size BYTES        generated payload of BYTES (K, M, G suffixes)\n"
+    "      --seed N            pattern seed for --size (default 1)\n"
+    "  -o, --output FILE       write the echo to FILE ('-': standard output)\n"
+    "      --connect-timeout T per-address connect timeout (default 5s)\n"
+    "      --idle-timeout T    give up when nothing moves for T (default 30s, 0: never)\n"
+    "      --drain-timeout T   give up when no FIN comes T after the half-close\n"
+    "                          (default 10s, 0: never)\n"
+    "      --backend NAME      event loop backend: %s\n"
+    "      --json              print one JSON object instead of the report\n"
+    "  -q, --quiet             print nothing; the exit code is the verdict\n"
+    "  -v, --verbose           log connect attempts and the verdict\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Durations: 500ms, 1.5s, 2m (a bare number is seconds).\n"
+    "Exit codes (verdicts): 0 complete, 1 error, 2 usage, 3 resolve, 4 refused,\n"
+    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout.\n"
+    "\n"
+    "Examples:\n"
+    "  sockecho client 127.0.0.1\n"
+    "  sockecho client -s 64M --json example.net 7\n"
+    "  sockecho client -f data.bin -o echo.bin ::1 27015\n";
+
+static const se_optdef client_options[] = {
+    {"ipv4", '4', 0, OPT_IPV4},
+    {"ipv6", '6', 0, OPT_IPV6},
+    {"message", 'm', 1, OPT_MESSAGE},
+    {"file", 'f', 1, OPT_FILE},
+    {"size", 's', 1, OPT_SIZE},
+    {"seed", 0, 1, OPT_SEED},
+    {"output", 'o', 1, OPT_OUTPUT},
+    {"connect-timeout", 0, 1, OPT_CONNECT_TIMEOUT},
+    {"idle-timeout", 0, 1, OPT_IDLE_TIMEOUT},
+    {"drain-timeout", 0, 1, OPT_DRAIN_TIMEOUT},
+    {"backend", 0, 1, OPT_BACKEND},
+    {"json", 0, 0, OPT_JSON},
+    {"quiet", 'q', 0, OPT_QUIET},
+    {"verbose", 'v', 0, OPT_VERBOSE},
+    {"help", 'h', 0, OPT_HELP},
+    {NULL, 0, 0, 0},
+};
+
+int se_cmd_client(int argc, char **argv)
+{
+    se_command_name = "sockecho client";
+    se_client_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.family = AF_UNSPEC;
+    opt.port = DEFAULT_PORT;
+    opt.connect_timeout_ms = 5000;
+    opt.idle_timeout_ms = 30000;
+    opt.drain_timeout_ms = 10000;
+    const char *message = NULL, *file = NULL;
+    uint64_t size = 0, seed = 1;
+    int have_size = 0, json = 0, quiet = 0, verbose = 0, positional = 0, port;
+    char err[256];
+    se_args args;
+    se_args_init(&args, argc, argv);
+    for (;;) {
+        int id = se_args_next(&args, client_options, err, sizeof err);
+        if (id == SE_ARG_END)
+            break;
+        if (id == SE_ARG_ERROR)
+            return se_usage_error("%s", err);
+        const char *v = args.value;
+        switch (id) {
+        case SE_ARG_POSITIONAL:
+            if (positional == 0) {
+                opt.host = v;
+            } else if (positional == 1) {
+                if (se_parse_port(v, 0, &port, err, sizeof err))
+                    return se_usage_error("PORT: %s", err);
+                opt.port = v;
+            } else {
+                return se_usage_error("unexpected argument '%.40s'", v);
+            }
+            positional++;
+            break;
+        case OPT_IPV4:
+            opt.family = opt.family == AF_INET6 ? -1 : AF_INET;
+            break;
+        case OPT_IPV6:
+            opt.family = opt.family == AF_INET ? -1 : AF_INET6;
+            break;
+        case OPT_MESSAGE:
+            message = v;
+            break;
+        case OPT_FILE:
+            file = v;
+            break;
+        case OPT_SIZE:
+            if (se_parse_bytes(v, 0, 1ull << 40, &size, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            have_size = 1;
+            break;
+        case OPT_SEED:
+            if (se_parse_uint(v, 0, UINT64_MAX, &seed, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            break;
+        case OPT_OUTPUT:
+            opt.output_path = v;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+        case OPT_IDLE_TIMEOUT:
+        case OPT_DRAIN_TIMEOUT: {
+            uint64_t ms;
+            if (se_parse_duration_ms(v, MAX_DURATION_MS, &ms, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            if (id == OPT_CONNECT_TIMEOUT)
+                opt.connect_timeout_ms = ms;
+            else if (id == OPT_IDLE_TIMEOUT)
+                opt.idle_timeout_ms = ms;
+            else
+                opt.drain_timeout_ms = ms;
+            break;
+        }
+        case OPT_BACKEND:
+            opt.backend = v;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case OPT_QUIET:
+            quiet = 1;
+            break;
+        case OPT_VERBOSE:
+            verbose = 1;
+            break;
+        case OPT_HELP:
+            printf(client_usage, se_loop_backend_names());
+            return 0;
+        }
+    }
+    if (!opt.host)
+        return se_usage_error("missing HOST");
+    if (opt.family == -1)
+        return se_usage_error("-4 and -6 exclude each other");
+    if ((message != NULL) + (file != NULL) + have_size > 1)
+        return se_usage_error("--message, --file and --size exclude each other");
+    if (quiet && (json || verbose))
+        return se_usage_error("-q excludes %s", json ? "--json" : "-v");
+    if (opt.connect_timeout_ms == 0)
+        return se_usage_error("--connect-timeout: must be more than 0");
+    if (opt.backend && se_check_backend(opt.backend))
+        return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
+                              se_loop_backend_names());
+
+    FILE *report = opt.output_path && strcmp(opt.output_path, "-") == 0 ? stderr : stdout;
+    if (verbose)
+        opt.log = stderr;
+
+    int rc = se_platform_init();
+    if (rc) {
+        fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
+                se_strerror(rc));
+        return 1;
+    }
+    se_payload payload;
+    if (file) {
+        rc = se_payload_stream(&payload, file);
+        if (rc) {
+            fprintf(stderr, "%s: cannot open %s: %s\n", se_command_name, file, se_strerror(rc));
+            se_platform_cleanup();
+            return se_verdict_exit_code(SE_VERDICT_ERROR);
+        }
+    } else if (have_size) {
+        se_payload_pattern(&payload, size, seed);
+    } else {
+        const char *text = message ? message : DEFAULT_MESSAGE;
+        se_payload_message(&payload, text, strlen(text));
+    }
+
+    se_client_result result;
+    se_verdict verdict = se_client_run(&opt, &payload, &result);
+    int connected = result.address[0] != '\0';
+    if (json) {
+        se_report_client_json(report, &result, opt.host);
+    } else if (!quiet) {
+        if (connected)
+            se_report_client_text(report, &result);
+        if (verdict != SE_VERDICT_COMPLETE)
+            fprintf(stderr, "%s: %s\n", se_command_name, result.detail);
+        else if (verbose)
+            fprintf(stderr, "%s: complete: %llu bytes echoed, then FIN\n", se_command_name,
+                    (unsigned long long)result.bytes_received);
+    }
+    fflush(report);
+    se_client_result_free(&result);
+    se_payload_close(&payload);
+    se_platform_cleanup();
+    return se_verdict_exit_code(verdict);
+}
