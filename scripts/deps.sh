@@ -44,6 +44,7 @@ packages=(
     netcat-openbsd:nc
     ncat:ncat
     coreutils:timeout
+    libnss-wrapper:/usr/lib/x86_64-linux-gnu/libnss_wrapper.so
 )
 
 missing_pkgs=()
