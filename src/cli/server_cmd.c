@@ -16,6 +16,21 @@ enum {
     OPT_MAX_BUFFER,
     OPT_DRAIN_TIMEOUT,
     OPT_ONCE,
+    OPT_THREADS,
+    OPT_MAX_CONNS,
+    OPT_MAX_PER_SOURCE,
+    OPT_IDLE_TIMEOUT,
+    OPT_ALLOW,
+    OPT_DENY,
+    OPT_STATS_INTERVAL,
+    OPT_JSON,
+    OPT_SYSTEMD,
+    OPT_INETD,
+    OPT_UDP,
+    OPT_UDP_RATE,
+    OPT_TRAILER,
+    OPT_DELAY_AFTER_EOF,
+    OPT_FAULT,
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_HELP
@@ -24,27 +39,40 @@ enum {
 static const char server_usage[] =
     "usage: sockecho server [options]\n"
     "\n"
-    "Echoes every byte back on each connection; answers the client's FIN with\n"
-    "its own once the echo is flushed. Prints 'listening on ADDR PORT'.\n"
+    "Echoes every byte back on each connection; answers the client's FIN with its\n"
+    "own once the echo is flushed. Prints 'listening on ADDR PORT' on stderr.\n"
     "\n"
-    "  -p, --port PORT         port to listen on (default 27015; 0: any free port)\n"
-    "  -b, --bind ADDR         address to listen on (default: all, dual-stack)\n"
-    "  -4, -6                  IPv4 / IPv6 only\n"
-    "      --backend NAME      event loop backend: %s\n"
-    "      --max-buffer BYTES  unsent echo per connection before reading pauses\n"
-    "                          (default 256K)\n"
-    "      --drain-timeout T   on Ctrl-C/SIGTERM, time for open connections to\n"
-    "                          finish before they are reset (default 5s)\n"
-    "      --once              serve one client, then exit\n"
-    "  -q, --quiet             print errors only\n"
-    "  -v, --verbose           print per-connection lines\n"
-    "  -h, --help              show this help\n"
+    "  -p, --port PORT          port (default 27015; 0: any free port)\n"
+    "  -b, --bind ADDR          address to listen on (default: all, dual-stack)\n"
+    "  -4, -6                   IPv4 / IPv6 only\n"
+    "      --systemd            use the sockets systemd passes (LISTEN_FDS)\n"
+    "      --inetd              inetd \"wait\" mode: the listening socket is stdin\n"
+    "      --threads N          event loops (default 1)\n"
+    "      --backend NAME       event loop backend: %s\n"
+    "      --max-buffer BYTES   unsent echo per connection before reading pauses (256K)\n"
+    "      --max-conns N        stop accepting at N open connections (0: no limit)\n"
+    "      --max-per-source N   connections per client address (0: no limit)\n"
+    "      --allow CIDR         accept only these clients (repeatable)\n"
+    "      --deny CIDR          refuse these clients (repeatable)\n"
+    "      --idle-timeout T     close connections idle for T (default 0: never)\n"
+    "      --drain-timeout T    on Ctrl-C/SIGTERM, time to finish (default 5s)\n"
+    "      --once               serve one client, then exit\n"
+    "      --udp                also echo UDP datagrams on the same port\n"
+    "      --udp-rate N         UDP datagrams per second per source (0: no cap)\n"
+    "      --trailer BYTES      after the client's FIN, send BYTES more, then FIN\n"
+    "      --delay-after-eof T  hold the last echo until T after the client's FIN\n"
+    "      --fault SPEC         rst-after=N, stall-after=N, close-early=N,\n"
+    "                           slow-read=BYTES (per second)\n"
+    "      --stats-interval T   print statistics every T (and at exit)\n"
+    "      --json               NDJSON events and statistics on stdout\n"
+    "  -q, --quiet              errors only;  -v per connection;  -vv debug\n"
+    "  -h, --help               show this help\n"
     "\n"
     "Exit codes: 0 stopped normally, 1 cannot run (e.g. port in use), 2 usage.\n"
-    "\n"
     "Examples:\n"
     "  sockecho server\n"
-    "  sockecho server --once -v --bind 127.0.0.1 --port 0\n";
+    "  sockecho server --once -v --bind 127.0.0.1 --port 0\n"
+    "  sockecho server --threads 2 --max-conns 10000 --idle-timeout 5m --udp\n";
 
 static const se_optdef server_options[] = {
     {"port", 'p', 1, OPT_PORT},
@@ -55,11 +83,58 @@ static const se_optdef server_options[] = {
     {"max-buffer", 0, 1, OPT_MAX_BUFFER},
     {"drain-timeout", 0, 1, OPT_DRAIN_TIMEOUT},
     {"once", 0, 0, OPT_ONCE},
+    {"threads", 0, 1, OPT_THREADS},
+    {"max-conns", 0, 1, OPT_MAX_CONNS},
+    {"max-per-source", 0, 1, OPT_MAX_PER_SOURCE},
+    {"idle-timeout", 0, 1, OPT_IDLE_TIMEOUT},
+    {"allow", 0, 1, OPT_ALLOW},
+    {"deny", 0, 1, OPT_DENY},
+    {"stats-interval", 0, 1, OPT_STATS_INTERVAL},
+    {"json", 0, 0, OPT_JSON},
+    {"systemd", 0, 0, OPT_SYSTEMD},
+    {"inetd", 0, 0, OPT_INETD},
+    {"udp", 0, 0, OPT_UDP},
+    {"udp-rate", 0, 1, OPT_UDP_RATE},
+    {"trailer", 0, 1, OPT_TRAILER},
+    {"delay-after-eof", 0, 1, OPT_DELAY_AFTER_EOF},
+    {"fault", 0, 1, OPT_FAULT},
     {"quiet", 'q', 0, OPT_QUIET},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
     {NULL, 0, 0, 0},
 };
+
+/* Parses --fault's "KIND=VALUE". Returns 0 or -1 with a reason in ERR. */
+static int parse_fault(const char *text, se_server_options *opt, char *err, size_t err_size)
+{
+    static const struct {
+        const char *name;
+        se_fault_kind kind;
+    } kinds[] = {{"rst-after", SE_FAULT_RST_AFTER},
+                 {"stall-after", SE_FAULT_STALL_AFTER},
+                 {"close-early", SE_FAULT_CLOSE_EARLY},
+                 {"slow-read", SE_FAULT_SLOW_READ}};
+    const char *eq = strchr(text, '=');
+    for (size_t i = 0; eq && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strlen(kinds[i].name) != (size_t)(eq - text) ||
+            strncmp(text, kinds[i].name, (size_t)(eq - text)) != 0)
+            continue;
+        char value[64];
+        snprintf(value, sizeof value, "%s", eq + 1);
+        char *per_second = strstr(value, "/s");
+        if (per_second && kinds[i].kind == SE_FAULT_SLOW_READ && per_second[2] == '\0')
+            *per_second = '\0';
+        uint64_t min = kinds[i].kind == SE_FAULT_SLOW_READ ? 1 : 0;
+        if (se_parse_bytes(value, min, 1ull << 40, &opt->fault_value, err, err_size))
+            return -1;
+        opt->fault = kinds[i].kind;
+        return 0;
+    }
+    snprintf(err, err_size,
+             "'%.40s' is not a fault (rst-after=N, stall-after=N, close-early=N, slow-read=N)",
+             text);
+    return -1;
+}
 
 int se_cmd_server(int argc, char **argv)
 {
@@ -70,8 +145,9 @@ int se_cmd_server(int argc, char **argv)
     opt.family = AF_UNSPEC;
     opt.max_buffer = 256 * 1024;
     opt.drain_timeout_ms = 5000;
-    opt.verbosity = 1;
-    int quiet = 0, verbose = 0, port;
+    opt.threads = 1;
+    opt.listen_source = SE_LISTEN_BIND;
+    int quiet = 0, verbose = 0, port, port_given = 0;
     uint64_t value;
     char err[256];
     se_args args;
@@ -83,6 +159,7 @@ int se_cmd_server(int argc, char **argv)
         if (id == SE_ARG_ERROR)
             return se_usage_error("%s", err);
         const char *v = args.value;
+        uint64_t *duration = NULL, *count = NULL;
         switch (id) {
         case SE_ARG_POSITIONAL:
             return se_usage_error("unexpected argument '%.40s'", v);
@@ -90,6 +167,7 @@ int se_cmd_server(int argc, char **argv)
             if (se_parse_port(v, 1, &port, err, sizeof err))
                 return se_usage_error("%s: %s", args.name, err);
             opt.port = v;
+            port_given = 1;
             break;
         case OPT_BIND:
             if (!*v)
@@ -110,10 +188,63 @@ int se_cmd_server(int argc, char **argv)
                 return se_usage_error("%s: %s", args.name, err);
             opt.max_buffer = (size_t)value;
             break;
-        case OPT_DRAIN_TIMEOUT:
-            if (se_parse_duration_ms(v, MAX_DURATION_MS, &value, err, sizeof err))
+        case OPT_TRAILER:
+            if (se_parse_bytes(v, 0, 1ull << 30, &opt.trailer, err, sizeof err))
                 return se_usage_error("%s: %s", args.name, err);
-            opt.drain_timeout_ms = value;
+            break;
+        case OPT_DRAIN_TIMEOUT:
+            duration = &opt.drain_timeout_ms;
+            break;
+        case OPT_IDLE_TIMEOUT:
+            duration = &opt.idle_timeout_ms;
+            break;
+        case OPT_STATS_INTERVAL:
+            duration = &opt.stats_interval_ms;
+            break;
+        case OPT_DELAY_AFTER_EOF:
+            duration = &opt.delay_after_eof_ms;
+            break;
+        case OPT_MAX_CONNS:
+            count = &opt.max_conns;
+            break;
+        case OPT_MAX_PER_SOURCE:
+            count = &opt.max_per_source;
+            break;
+        case OPT_UDP_RATE:
+            count = &opt.udp_rate;
+            break;
+        case OPT_THREADS:
+            if (se_parse_uint(v, 1, 256, &value, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            opt.threads = (int)value;
+            break;
+        case OPT_ALLOW:
+        case OPT_DENY: {
+            se_policy *p = &opt.policy;
+            size_t *n = id == OPT_ALLOW ? &p->allow_count : &p->deny_count;
+            se_cidr *list = id == OPT_ALLOW ? p->allow : p->deny;
+            if (*n == SE_POLICY_MAX_RANGES)
+                return se_usage_error("%s: at most %d ranges", args.name, SE_POLICY_MAX_RANGES);
+            if (se_cidr_parse(v, &list[*n], err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            (*n)++;
+            break;
+        }
+        case OPT_FAULT:
+            if (parse_fault(v, &opt, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            break;
+        case OPT_JSON:
+            opt.json = 1;
+            break;
+        case OPT_SYSTEMD:
+            opt.listen_source = SE_LISTEN_SYSTEMD;
+            break;
+        case OPT_INETD:
+            opt.listen_source = SE_LISTEN_INETD;
+            break;
+        case OPT_UDP:
+            opt.udp = 1;
             break;
         case OPT_ONCE:
             opt.once = 1;
@@ -122,21 +253,33 @@ int se_cmd_server(int argc, char **argv)
             quiet = 1;
             break;
         case OPT_VERBOSE:
-            verbose = 1;
+            verbose++;
             break;
         case OPT_HELP:
             printf(server_usage, se_loop_backend_names());
             return 0;
         }
+        if (duration && se_parse_duration_ms(v, MAX_DURATION_MS, duration, err, sizeof err))
+            return se_usage_error("%s: %s", args.name, err);
+        if (count && se_parse_uint(v, 0, UINT32_MAX, count, err, sizeof err))
+            return se_usage_error("%s: %s", args.name, err);
     }
     if (opt.family == -1)
         return se_usage_error("-4 and -6 exclude each other");
     if (quiet && verbose)
         return se_usage_error("-q excludes -v");
+    if (opt.once && opt.threads > 1)
+        return se_usage_error("--once excludes --threads");
+    if (opt.listen_source != SE_LISTEN_BIND && (opt.bind || port_given || opt.family != AF_UNSPEC))
+        return se_usage_error("--systemd and --inetd exclude --port, --bind, -4 and -6");
+    if (opt.listen_source != SE_LISTEN_BIND && opt.udp)
+        return se_usage_error("--udp excludes --systemd and --inetd (pass a datagram socket)");
+    if (opt.udp_rate && !opt.udp)
+        return se_usage_error("--udp-rate needs --udp");
     if (opt.backend && se_check_backend(opt.backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
                               se_loop_backend_names());
-    opt.verbosity = quiet ? 0 : verbose ? 2 : 1;
+    opt.verbosity = quiet ? 0 : 1 + (verbose > 2 ? 2 : verbose);
 
     int rc = se_platform_init();
     if (rc) {

@@ -215,17 +215,25 @@ void se_conn_read_stop(se_conn *conn)
         (void)update_io(conn); /* only ever removes an event */
 }
 
+void se_conn_set_read_limit(se_conn *conn, size_t limit)
+{
+    conn->read_limit = limit;
+}
+
 static void handle_readable(se_conn *conn, int events)
 {
     se_loop *loop = conn->loop;
     for (int i = 0; i < SE_READS_PER_EVENT; i++) {
         if (!conn->reading || conn->state != SE_CONN_OPEN)
             return;
-        long n = se_socket_recv(conn->io.sock, loop->read_buf, loop->read_buf_size);
+        size_t want = loop->read_buf_size;
+        if (conn->read_limit && conn->read_limit < want)
+            want = conn->read_limit;
+        long n = se_socket_recv(conn->io.sock, loop->read_buf, want);
         if (n > 0) {
             conn->bytes_in += (uint64_t)n;
             conn->cb->on_read(conn, loop->read_buf, (size_t)n);
-            if ((size_t)n < loop->read_buf_size)
+            if ((size_t)n < want)
                 return;
             continue;
         }

@@ -46,6 +46,7 @@ struct se_conn {
     se_io io;
     int state;
     int reading;
+    size_t read_limit; /* bytes per recv; 0: the loop's buffer size */
     int eof_received;
     int shutdown_requested;
     int shutdown_done;
@@ -80,6 +81,9 @@ void se_conn_set_source(se_conn *conn, const struct sockaddr *source);
 
 /* Adopts an accepted, non-blocking socket: CONN becomes OPEN and owns SOCK. */
 void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage *peer);
+
+/* Caps each on_read at LIMIT bytes (0: no cap beyond the loop's buffer). */
+void se_conn_set_read_limit(se_conn *conn, size_t limit);
 
 /* Starts / stops delivering on_read. */
 int se_conn_read_start(se_conn *conn);

@@ -26,6 +26,7 @@ typedef int se_socklen;
 #define SE_POLLIN POLLRDNORM
 #define SE_POLLOUT POLLWRNORM
 #else
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -145,6 +146,45 @@ int se_stop_signals_install(se_socket notify);
 
 /* Restores the default behaviour of the stop signals. */
 void se_stop_signals_restore(void);
+
+/* ---- datagrams ---- */
+
+/* Opens a non-blocking UDP socket bound to ADDR (FLAGS: SE_LISTEN_V6ONLY). */
+int se_udp_open(const struct sockaddr *addr, int flags, se_socket *out);
+
+/* Opens an unbound non-blocking UDP socket of FAMILY (a client's). */
+int se_udp_open_client(int family, se_socket *out);
+
+/* Receives one datagram of at most LEN bytes (longer ones are cut). Returns
+ * its length, SE_EAGAIN, or an error; FROM receives the sender. Errors that
+ * an earlier send's ICMP reply causes (Windows reports them here) come back
+ * as SE_ECONNRESET / SE_ECONNREFUSED and mean nothing for the socket. */
+long se_udp_recv(se_socket sock, void *buf, size_t len, struct sockaddr_storage *from);
+
+/* Sends one datagram to TO. Returns the length, SE_EAGAIN, or an error. */
+long se_udp_send(se_socket sock, const void *buf, size_t len, const struct sockaddr *to);
+
+/* ---- inherited sockets ---- */
+
+/* The listening sockets passed by systemd socket activation (LISTEN_PID is
+ * this process, LISTEN_FDS of them from descriptor 3), made non-blocking and
+ * close-on-exec. Sets *COUNT (0 when none were passed). Returns 0, or
+ * SE_ENOSYS where the OS has no such thing (Windows). */
+int se_systemd_sockets(se_socket *out, size_t max, size_t *count);
+
+/* The listening socket inetd passes as standard input ("wait" services),
+ * made non-blocking. Returns 0, SE_ENOTSOCK, or SE_ENOSYS (Windows). */
+int se_inetd_socket(se_socket *out);
+
+/* SOCK_STREAM or SOCK_DGRAM for an inherited socket; negative on error. */
+int se_socket_type(se_socket sock);
+
+/* Raises this process's descriptor limit to the hard limit (POSIX), so a
+ * server can hold as many connections as the system lets it. */
+void se_raise_descriptor_limit(void);
+
+/* Writes the current UTC time as "2026-11-24T15:40:00.123Z" into BUF. */
+void se_utc_timestamp(char *buf, size_t size);
 
 /* Threads: one event loop each (server --threads, bench --threads). */
 typedef struct se_thread se_thread;

@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The seed of the server's --trailer bytes (and the client's
+ * --expect-trailer check): "trailer" in ASCII. */
+#define SE_TRAILER_SEED 0x747261696c6572u
+
 /* Writes bytes [OFFSET, OFFSET + LEN) of the stream for SEED into BUF. */
 void se_pattern_fill(uint64_t seed, uint64_t offset, void *buf, size_t len);
 

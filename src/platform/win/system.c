@@ -82,3 +82,16 @@ FILE *se_file_open_write(const char *path, int *err)
         *err = se_last_file_error();
     return f;
 }
+
+void se_raise_descriptor_limit(void)
+{
+    /* Sockets are not bounded by a per-process descriptor limit here. */
+}
+
+void se_utc_timestamp(char *buf, size_t size)
+{
+    SYSTEMTIME st;
+    GetSystemTime(&st);
+    snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", st.wYear, st.wMonth, st.wDay,
+             st.wHour, st.wMinute, st.wSecond, st.wMilliseconds);
+}

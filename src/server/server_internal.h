@@ -1,0 +1,128 @@
+/* The server's private structures, shared by its files:
+ *   server.c   setup, worker threads, the supervisor (signals, statistics)
+ *   listen.c   listening sockets (bind, socket activation) and accepting
+ *   echo.c     one client connection: echo, backpressure, limits, faults
+ *   udp.c      the UDP echo
+ *   stats.c    counters and their output
+ *   policy.c   address ranges and per-source counts
+ * Each worker owns one event loop and everything registered on it; the
+ * server (options, counters, per-source table) is shared and read-only but
+ * for its atomics and the table's own lock. */
+#ifndef SOCKECHO_SERVER_INTERNAL_H
+#define SOCKECHO_SERVER_INTERNAL_H
+
+#include "conn/conn.h"
+#include "server/server.h"
+#include "server/stats.h"
+
+#define SE_MAX_LISTENERS 16
+
+typedef struct worker worker;
+typedef struct client_conn client_conn;
+
+/* A listening address: resolved once, bound by one or more workers. */
+typedef struct listen_addr {
+    struct sockaddr_storage addr;
+    int flags; /* SE_LISTEN_* */
+} listen_addr;
+
+typedef struct server {
+    const se_server_options *opt;
+    se_stats stats;
+    se_source_table *sources;
+    uint64_t start_ns;
+    worker *workers;
+    int worker_count;
+    /* Listening sockets watched by every worker (no SO_REUSEPORT). */
+    se_socket shared[SE_MAX_LISTENERS];
+    size_t shared_count;
+    se_socket udp[SE_MAX_LISTENERS];
+    size_t udp_count;
+    listen_addr addrs[SE_MAX_LISTENERS];
+    size_t addr_count;
+    se_socket wake[2]; /* the supervisor's: stop signals, workers done */
+    se_mutex *output_lock;
+} server;
+
+/* Why a connection ended. */
+typedef enum {
+    OUTCOME_COMPLETE,
+    OUTCOME_RESET,
+    OUTCOME_ABORTED,
+    OUTCOME_FAILED,
+    OUTCOME_IDLE
+} outcome;
+
+struct worker {
+    server *srv;
+    int index;
+    se_loop loop;
+    se_thread *thread;
+    se_io listeners[SE_MAX_LISTENERS];
+    size_t listener_count;
+    int owns_listeners; /* per-worker SO_REUSEPORT sockets, closed by it */
+    int accepting;
+    int pause_logged;
+    se_timer resume_timer;
+    client_conn *conns;
+    size_t open;
+    se_socket wake[2];
+    se_io wake_io;
+    int stopping;
+    se_timer drain_timer;
+    se_io udp_io[SE_MAX_LISTENERS];
+    size_t udp_count;
+    struct udp_limiter *udp_limiter;
+};
+
+/* ---- listen.c ---- */
+
+/* Creates the listening sockets the options ask for (bound addresses or
+ * inherited ones) and prints "listening on ADDR PORT" for each. With
+ * several workers on an OS with SO_REUSEPORT, each worker gets its own
+ * sockets; otherwise they are shared. Returns 0, or 1 after printing why. */
+int se_listen_setup(server *srv);
+
+/* Closes the shared sockets (the workers have stopped watching them). */
+void se_listen_close_shared(server *srv);
+
+/* Starts watching W's listeners. */
+void se_worker_accept_start(worker *w);
+
+/* Stops accepting for good (stop signal, --once): closes W's own sockets. */
+void se_worker_accept_stop(worker *w);
+
+/* A connection of W closed: accepting may resume (max-conns, descriptors). */
+void se_worker_accept_maybe_resume(worker *w);
+
+/* ---- echo.c ---- */
+
+/* Serves an accepted socket on W (policy already checked). */
+void se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer);
+
+/* Ends every connection of W abortively (drain time is over). */
+void se_echo_abort_all(worker *w);
+
+/* ---- udp.c ---- */
+
+/* Starts watching the UDP sockets on W. Returns 0 or an error. */
+int se_udp_start(worker *w);
+
+/* Stops watching them and frees W's UDP state. */
+void se_udp_stop(worker *w);
+
+/* ---- server.c ---- */
+
+/* Prints one line (text mode: on stderr with a timestamp, or on stdout for
+ * per-connection reports) under the output lock. */
+void se_server_log(server *srv, int level, const char *fmt, ...);
+
+/* Writes TEXT (already formatted, possibly several lines) to OUT atomically
+ * with respect to other threads' output. */
+void se_server_write(server *srv, FILE *out, const char *text);
+
+/* A worker finished a connection: stops its loop when it is draining and
+ * idle, or when --once has served its client. */
+void se_worker_conn_closed(worker *w);
+
+#endif

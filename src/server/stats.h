@@ -1,0 +1,29 @@
+/* Server statistics: counters shared by every worker thread (relaxed
+ * atomics: each is a running total, read now and then by the supervisor),
+ * and the one place that prints them, as text or NDJSON. */
+#ifndef SOCKECHO_STATS_H
+#define SOCKECHO_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct se_stats {
+    atomic_uint_fast64_t open, total;
+    atomic_uint_fast64_t complete, reset, aborted, failed, idle_evicted;
+    atomic_uint_fast64_t refused_policy, refused_source;
+    atomic_uint_fast64_t bytes_in, bytes_out;
+    atomic_uint_fast64_t udp_in, udp_out, udp_dropped;
+} se_stats;
+
+#define SE_STAT_ADD(stats, field, n)                                                               \
+    atomic_fetch_add_explicit(&(stats)->field, (uint_fast64_t)(n), memory_order_relaxed)
+#define SE_STAT_SUB(stats, field, n)                                                               \
+    atomic_fetch_sub_explicit(&(stats)->field, (uint_fast64_t)(n), memory_order_relaxed)
+#define SE_STAT_GET(stats, field) atomic_load_explicit(&(stats)->field, memory_order_relaxed)
+
+/* Prints one statistics record: periodic, or the summary when FINAL. Text
+ * goes to ERR as one line, JSON (type "stats" / "summary") to OUT. */
+void se_stats_print(const se_stats *s, int final, double uptime_s, int json, FILE *out, FILE *err);
+
+#endif
