@@ -4,6 +4,7 @@
 #include "cli/options.h"
 #include "cli/report.h"
 #include "client/client.h"
+#include "client/udp_client.h"
 #include "loop/loop.h"
 
 #include <stdlib.h>
@@ -26,7 +27,11 @@ enum {
     OPT_JSON,
     OPT_QUIET,
     OPT_VERBOSE,
-    OPT_HELP
+    OPT_HELP,
+    OPT_EXPECT_TRAILER,
+    OPT_UDP,
+    OPT_COUNT,
+    OPT_TIMEOUT
 };
 
 static const char client_usage[] =
@@ -45,7 +50,11 @@ static const char client_usage[] =
     "      --idle-timeout T    give up when nothing moves for T (default 30s, 0: never)\n"
     "      --drain-timeout T   give up when no FIN comes T after the half-close\n"
     "                          (default 10s, 0: never)\n"
+    "      --expect-trailer N  expect N trailer bytes after the echo (server --trailer)\n"
     "      --backend NAME      event loop backend: %s\n"
+    "      --udp               UDP echo: --count datagrams, each awaited --timeout\n"
+    "      --count N           datagrams to send with --udp (default 5)\n"
+    "      --timeout T         wait for each datagram's echo (default 1s)\n"
     "      --json              print one JSON object instead of the report\n"
     "  -q, --quiet             print nothing; the exit code is the verdict\n"
     "  -v, --verbose           log connect attempts and the verdict\n"
@@ -76,8 +85,33 @@ static const se_optdef client_options[] = {
     {"quiet", 'q', 0, OPT_QUIET},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
+    {"expect-trailer", 0, 1, OPT_EXPECT_TRAILER},
+    {"udp", 0, 0, OPT_UDP},
+    {"count", 0, 1, OPT_COUNT},
+    {"timeout", 0, 1, OPT_TIMEOUT},
     {NULL, 0, 0, 0},
 };
+
+static int run_udp(const se_client_options *opt, const se_udp_options *udp, int json, int quiet)
+{
+    int rc = se_platform_init();
+    if (rc) {
+        fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
+                se_strerror(rc));
+        return 1;
+    }
+    se_udp_result result;
+    se_verdict verdict = se_udp_client_run(opt, udp, &result);
+    if (json)
+        se_report_udp_json(stdout, &result, opt->host);
+    else if (!quiet && result.sent)
+        se_report_udp_text(stdout, &result);
+    if (!json && !quiet && verdict != SE_VERDICT_COMPLETE)
+        fprintf(stderr, "%s: %s\n", se_command_name, result.detail);
+    fflush(stdout);
+    se_platform_cleanup();
+    return se_verdict_exit_code(verdict);
+}
 
 int se_cmd_client(int argc, char **argv)
 {
@@ -91,7 +125,9 @@ int se_cmd_client(int argc, char **argv)
     opt.drain_timeout_ms = 10000;
     const char *message = NULL, *file = NULL;
     uint64_t size = 0, seed = 1;
-    int have_size = 0, json = 0, quiet = 0, verbose = 0, positional = 0, port;
+    int have_size = 0, json = 0, quiet = 0, verbose = 0, positional = 0, port, udp = 0;
+    int udp_only = 0; /* an option that only --udp uses was given */
+    se_udp_options udp_opt = {NULL, 0, 1, 5, 1000};
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -168,6 +204,25 @@ int se_cmd_client(int argc, char **argv)
         case OPT_HELP:
             printf(client_usage, se_loop_backend_names());
             return 0;
+        case OPT_EXPECT_TRAILER:
+            if (se_parse_bytes(v, 0, 1ull << 30, &opt.expect_trailer, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            break;
+        case OPT_UDP:
+            udp = 1;
+            break;
+        case OPT_COUNT:
+            if (se_parse_uint(v, 1, 1000000, &udp_opt.count, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            udp_only = 1;
+            break;
+        case OPT_TIMEOUT:
+            if (se_parse_duration_ms(v, MAX_DURATION_MS, &udp_opt.timeout_ms, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            if (udp_opt.timeout_ms == 0)
+                return se_usage_error("%s: must be more than 0", args.name);
+            udp_only = 1;
+            break;
         }
     }
     if (!opt.host)
@@ -183,6 +238,18 @@ int se_cmd_client(int argc, char **argv)
     if (opt.backend && se_check_backend(opt.backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
                               se_loop_backend_names());
+    if (udp_only && !udp)
+        return se_usage_error("--count and --timeout go with --udp");
+    if (udp && (file || opt.output_path || opt.expect_trailer))
+        return se_usage_error("--udp excludes --file, --output and --expect-trailer");
+    if (udp && have_size && (size == 0 || size > 65507))
+        return se_usage_error("--size: a datagram holds 1-65507 bytes");
+    if (udp) {
+        udp_opt.message = have_size ? NULL : message ? message : DEFAULT_MESSAGE;
+        udp_opt.size = (size_t)size;
+        udp_opt.seed = seed;
+        return run_udp(&opt, &udp_opt, json, quiet);
+    }
 
     FILE *report = opt.output_path && strcmp(opt.output_path, "-") == 0 ? stderr : stdout;
     if (verbose)

@@ -69,3 +69,46 @@ void se_report_client_json(FILE *out, const se_client_result *r, const char *hos
     }
     fprintf(out, "]}\n");
 }
+
+static double loss_pct(const se_udp_result *r)
+{
+    return r->sent ? 100.0 * (double)(r->sent - r->received) / (double)r->sent : 0.0;
+}
+
+void se_report_udp_text(FILE *out, const se_udp_result *r)
+{
+    fprintf(out, "Datagrams sent: %llu\nDatagrams received: %llu\nLost: %llu (%.1f%%)\n",
+            (unsigned long long)r->sent, (unsigned long long)r->received,
+            (unsigned long long)(r->sent - r->received), loss_pct(r));
+    if (r->received)
+        fprintf(out, "RTT min/avg/max: %.3f/%.3f/%.3f ms\n", r->rtt_min_ms, r->rtt_avg_ms,
+                r->rtt_max_ms);
+}
+
+void se_report_udp_json(FILE *out, const se_udp_result *r, const char *host)
+{
+    fprintf(out, "{\"type\":\"client_udp\",\"verdict\":\"%s\",\"exit_code\":%d,\"host\":",
+            se_verdict_name(r->verdict), se_verdict_exit_code(r->verdict));
+    se_json_string(out, host);
+    fprintf(out, ",\"address\":");
+    if (r->address[0])
+        se_json_string(out, r->address);
+    else
+        fprintf(out, "null");
+    fprintf(out,
+            ",\"port\":%d,\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"late\":%llu,"
+            "\"loss_pct\":%.1f,\"rtt_ms\":",
+            r->port, (unsigned long long)r->sent, (unsigned long long)r->received,
+            (unsigned long long)(r->sent - r->received), (unsigned long long)r->late, loss_pct(r));
+    if (r->received)
+        fprintf(out, "{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f}", r->rtt_min_ms, r->rtt_avg_ms,
+                r->rtt_max_ms);
+    else
+        fprintf(out, "null");
+    fprintf(out, ",\"error\":");
+    if (r->verdict == SE_VERDICT_COMPLETE)
+        fprintf(out, "null");
+    else
+        se_json_string(out, r->detail);
+    fprintf(out, "}\n");
+}

@@ -3,6 +3,7 @@
 #define SOCKECHO_REPORT_H
 
 #include "client/client.h"
+#include "client/udp_client.h"
 
 #include <stdio.h>
 
@@ -12,6 +13,13 @@ void se_report_client_text(FILE *out, const se_client_result *r);
 
 /* Writes one JSON object (one line) describing R for HOST to OUT. */
 void se_report_client_json(FILE *out, const se_client_result *r, const char *host);
+
+/* The UDP report: "Datagrams sent: N", "Datagrams received: M",
+ * "Lost: K (P%)", "RTT min/avg/max: a/b/c ms". */
+void se_report_udp_text(FILE *out, const se_udp_result *r);
+
+/* One JSON object (type "client_udp") for the UDP exchange R with HOST. */
+void se_report_udp_json(FILE *out, const se_udp_result *r, const char *host);
 
 /* Writes S as a JSON string literal, quotes included. */
 void se_json_string(FILE *out, const char *s);

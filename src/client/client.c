@@ -2,6 +2,7 @@
 #include "client/client.h"
 
 #include "conn/conn.h"
+#include "util/pattern.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -137,12 +138,26 @@ static void on_shutdown(se_conn *conn)
 
 /* ---- receiving and verifying ---- */
 
+/* Bytes the client expects back in all: the payload, then the trailer once
+ * the payload is complete. */
+static uint64_t expected_total(const client *c)
+{
+    const se_payload *p = c->payload;
+    return p->finished ? p->produced + c->opt->expect_trailer : p->produced;
+}
+
 static void verify(client *c, const char *data, size_t len, uint64_t offset)
 {
     se_payload *p = c->payload;
-    uint64_t sent = p->produced;
-    size_t comparable = offset >= sent ? 0 : (sent - offset < len ? (size_t)(sent - offset) : len);
-    se_payload_expected(p, offset, c->expect, comparable);
+    uint64_t sent = p->produced, total = expected_total(c);
+    size_t comparable =
+        offset >= total ? 0 : (total - offset < len ? (size_t)(total - offset) : len);
+    size_t from_payload =
+        offset >= sent ? 0 : (sent - offset < comparable ? (size_t)(sent - offset) : comparable);
+    se_payload_expected(p, offset, c->expect, from_payload);
+    if (comparable > from_payload)
+        se_pattern_fill(SE_TRAILER_SEED, offset + from_payload - sent, c->expect + from_payload,
+                        comparable - from_payload);
     if (memcmp(c->expect, data, comparable) != 0) {
         size_t i = 0;
         while (c->expect[i] == data[i])
@@ -151,15 +166,17 @@ static void verify(client *c, const char *data, size_t len, uint64_t offset)
         c->res->fault_offset = offset + i;
         c->res->expected_byte = (unsigned char)c->expect[i];
         c->res->received_byte = (unsigned char)data[i];
-        set_verdict(c, SE_VERDICT_MISMATCH, "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
-                    (unsigned long long)(offset + i), c->res->expected_byte, c->res->received_byte);
+        set_verdict(c, SE_VERDICT_MISMATCH, "mismatch at byte %llu (%s 0x%02x, received 0x%02x)",
+                    (unsigned long long)(offset + i), i < from_payload ? "sent" : "trailer",
+                    c->res->expected_byte, c->res->received_byte);
     } else if (comparable < len) {
         c->res->fault_offset = offset + comparable;
         set_verdict(c, SE_VERDICT_EXCESS,
-                    "excess: received byte %llu when only %llu bytes had been sent",
-                    (unsigned long long)(offset + comparable), (unsigned long long)sent);
+                    "excess: received byte %llu when only %llu bytes were expected",
+                    (unsigned long long)(offset + comparable), (unsigned long long)total);
     }
-    se_payload_release(p, c->verdict_set ? p->produced : offset + comparable);
+    uint64_t verified = offset + from_payload;
+    se_payload_release(p, c->verdict_set ? p->produced : verified);
 }
 
 static void on_read(se_conn *conn, const char *data, size_t len)
@@ -184,12 +201,14 @@ static void on_eof(se_conn *conn)
     c->res->fin_received = 1;
     if (c->shutdown_ns)
         c->res->close_ms = ms_between(c->shutdown_ns, se_now_ns());
-    uint64_t sent = c->payload->produced;
-    if (!c->payload->finished || c->res->bytes_received < sent)
+    uint64_t total = expected_total(c);
+    if (!c->payload->finished || c->res->bytes_received < total)
         set_verdict(c, SE_VERDICT_TRUNCATED,
-                    "truncated: the server closed after echoing %llu of %llu bytes%s",
-                    (unsigned long long)c->res->bytes_received, (unsigned long long)sent,
-                    c->payload->finished ? "" : " sent so far");
+                    "truncated: the server closed after %llu of %llu bytes%s",
+                    (unsigned long long)c->res->bytes_received, (unsigned long long)total,
+                    !c->payload->finished    ? " sent so far"
+                    : c->opt->expect_trailer ? " (echo and trailer)"
+                                             : "");
     se_conn_close(conn);
 }
 

@@ -37,6 +37,7 @@ typedef struct se_client_options {
     uint64_t connect_timeout_ms;
     uint64_t idle_timeout_ms;  /* 0: none */
     uint64_t drain_timeout_ms; /* 0: none */
+    uint64_t expect_trailer;   /* bytes of the server's --trailer after the echo */
     FILE *log;                 /* connect attempts are logged here; NULL: not */
 } se_client_options;
 
