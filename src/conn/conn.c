@@ -50,12 +50,11 @@ void se_conn_init(se_conn *conn, se_loop *loop, const se_conn_callbacks *cb, voi
     conn->cb = cb;
     conn->data = data;
     conn->io.sock = SE_INVALID_SOCKET;
-    se_timer_init(&conn->connect_timer, on_connect_timeout, conn);
 }
 
 const struct sockaddr *se_conn_peer(const se_conn *conn)
 {
-    return (const struct sockaddr *)&conn->peer;
+    return &conn->peer.sa;
 }
 
 size_t se_conn_pending(const se_conn *conn)
@@ -99,30 +98,43 @@ static void release_socket(se_conn *conn, int abortive)
     }
 }
 
+static void end_connecting(se_conn *conn)
+{
+    if (!conn->connecting)
+        return;
+    se_timer_stop(conn->loop, &conn->connecting->timer);
+    free(conn->connecting);
+    conn->connecting = NULL;
+}
+
 static void attempt_done(se_conn *conn, int status)
 {
     if (conn->cb->on_attempt)
         conn->cb->on_attempt(conn, se_conn_peer(conn), status,
-                             se_now_ns() - conn->attempt_start_ns);
+                             se_now_ns() - conn->connecting->attempt_start_ns);
 }
 
 static void connected(se_conn *conn)
 {
-    se_timer_stop(conn->loop, &conn->connect_timer);
+    se_timer_stop(conn->loop, &conn->connecting->timer);
     conn->state = SE_CONN_OPEN;
     attempt_done(conn, 0);
+    end_connecting(conn);
     int err = update_io(conn);
     conn->cb->on_connect(conn, err);
 }
 
 static void attempt_next(se_conn *conn)
 {
-    while (conn->next_addr) {
-        const struct addrinfo *ai = conn->next_addr;
-        conn->next_addr = ai->ai_next;
+    se_connecting *c = conn->connecting;
+    while (c->next_addr) {
+        const struct addrinfo *ai = c->next_addr;
+        c->next_addr = ai->ai_next;
         memset(&conn->peer, 0, sizeof conn->peer);
-        memcpy(&conn->peer, ai->ai_addr, (size_t)ai->ai_addrlen);
-        conn->attempt_start_ns = se_now_ns();
+        size_t len =
+            (size_t)ai->ai_addrlen < sizeof conn->peer ? (size_t)ai->ai_addrlen : sizeof conn->peer;
+        memcpy(&conn->peer, ai->ai_addr, len);
+        c->attempt_start_ns = se_now_ns();
         se_socket sock;
         int err = se_socket_open(ai->ai_family, &sock);
         if (!err) {
@@ -137,28 +149,29 @@ static void attempt_next(se_conn *conn)
             }
             if (err == SE_EINPROGRESS) {
                 err = update_io(conn);
-                if (!err && conn->connect_timeout_ms)
-                    err =
-                        se_timer_start(conn->loop, &conn->connect_timer, conn->connect_timeout_ms);
+                if (!err && c->timeout_ms)
+                    err = se_timer_start(conn->loop, &c->timer, c->timeout_ms);
                 if (!err)
                     return;
             }
             release_socket(conn, 0);
         }
-        conn->last_error = err;
+        c->last_error = err;
         attempt_done(conn, err);
         if (conn->state != SE_CONN_CONNECTING)
             return; /* closed by on_attempt */
     }
+    int err = c->last_error ? c->last_error : SE_EAI_NONAME;
+    end_connecting(conn);
     conn->state = SE_CONN_IDLE;
-    conn->cb->on_connect(conn, conn->last_error ? conn->last_error : SE_EAI_NONAME);
+    conn->cb->on_connect(conn, err);
 }
 
 static void attempt_failed(se_conn *conn, int err)
 {
-    se_timer_stop(conn->loop, &conn->connect_timer);
+    se_timer_stop(conn->loop, &conn->connecting->timer);
     release_socket(conn, 0);
-    conn->last_error = err;
+    conn->connecting->last_error = err;
     attempt_done(conn, err);
     if (conn->state == SE_CONN_CONNECTING)
         attempt_next(conn);
@@ -176,9 +189,14 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
         return SE_EINVAL;
     if (!list)
         return SE_EAI_NONAME;
+    se_connecting *c = calloc(1, sizeof *c);
+    if (!c)
+        return SE_ENOMEM;
+    c->next_addr = list;
+    c->timeout_ms = timeout_ms;
+    se_timer_init(&c->timer, on_connect_timeout, conn);
+    conn->connecting = c;
     conn->state = SE_CONN_CONNECTING;
-    conn->next_addr = list;
-    conn->connect_timeout_ms = timeout_ms;
     schedule(conn, PENDING_ATTEMPT);
     return 0;
 }
@@ -191,9 +209,17 @@ void se_conn_set_source(se_conn *conn, const struct sockaddr *source)
 void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage *peer)
 {
     se_io_init(&conn->io, sock, on_io, conn);
-    if (peer)
-        conn->peer = *peer;
+    if (peer) {
+        const struct sockaddr *sa = (const struct sockaddr *)peer;
+        size_t len = (size_t)se_addr_len(sa);
+        memcpy(&conn->peer, peer, len < sizeof conn->peer ? len : sizeof conn->peer);
+    }
     conn->state = SE_CONN_OPEN;
+}
+
+void se_conn_set_read_limit(se_conn *conn, size_t limit)
+{
+    conn->read_limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
 }
 
 /* ---- reading ---- */
@@ -213,11 +239,6 @@ void se_conn_read_stop(se_conn *conn)
     conn->reading = 0;
     if (conn->state == SE_CONN_OPEN)
         (void)update_io(conn); /* only ever removes an event */
-}
-
-void se_conn_set_read_limit(se_conn *conn, size_t limit)
-{
-    conn->read_limit = limit;
 }
 
 static void handle_readable(se_conn *conn, int events)
@@ -282,18 +303,20 @@ static int enqueue(se_conn *conn, const char *data, size_t len)
         conn->tail -= conn->head;
         conn->head = 0;
     }
-    if (conn->tail + len > conn->cap) {
+    if ((size_t)conn->tail + len > conn->cap) {
         size_t cap = conn->cap ? conn->cap : 16 * 1024;
-        while (cap < conn->tail + len)
+        while (cap < (size_t)conn->tail + len)
             cap *= 2;
+        if (cap > UINT32_MAX)
+            return SE_ENOBUFS; /* a send queue is bounded well below 4 GiB */
         char *buf = realloc(conn->buf, cap);
         if (!buf)
             return SE_ENOMEM;
         conn->buf = buf;
-        conn->cap = cap;
+        conn->cap = (uint32_t)cap;
     }
     memcpy(conn->buf + conn->tail, data, len);
-    conn->tail += len;
+    conn->tail += (uint32_t)len;
     return 0;
 }
 
@@ -334,7 +357,7 @@ static void handle_writable(se_conn *conn)
             fail(conn, (int)n);
             return;
         }
-        conn->head += (size_t)n;
+        conn->head += (uint32_t)n;
         conn->bytes_out += (uint64_t)n;
     }
     free_queue(conn);
@@ -394,7 +417,7 @@ static void close_conn(se_conn *conn, int abortive)
 {
     if (conn->state == SE_CONN_CLOSED)
         return;
-    se_timer_stop(conn->loop, &conn->connect_timer);
+    end_connecting(conn);
     release_socket(conn, abortive);
     free_queue(conn);
     conn->reading = 0;

@@ -39,32 +39,38 @@ typedef struct se_conn_callbacks {
 
 enum { SE_CONN_IDLE, SE_CONN_CONNECTING, SE_CONN_OPEN, SE_CONN_CLOSED };
 
+/* What only a connecting conn needs; allocated by se_conn_connect, freed
+ * once connected or failed, so accepted connections never carry it. */
+typedef struct se_connecting {
+    const struct addrinfo *next_addr;
+    uint64_t timeout_ms;
+    uint64_t attempt_start_ns;
+    int last_error;
+    se_timer timer;
+} se_connecting;
+
+/* Kept small: a server holds one per client, idle ones included. */
 struct se_conn {
     se_loop *loop;
     const se_conn_callbacks *cb;
     void *data; /* the owner's */
     se_io io;
-    int state;
-    int reading;
-    size_t read_limit; /* bytes per recv; 0: the loop's buffer size */
-    int eof_received;
-    int shutdown_requested;
-    int shutdown_done;
     uint64_t bytes_in, bytes_out;
     /* Unsent output: buf[head, tail). Freed whenever it empties, so an idle
      * connection holds no buffer. */
     char *buf;
-    size_t head, tail, cap;
-    /* Connecting. */
-    const struct addrinfo *next_addr;
-    struct sockaddr_storage peer;
-    uint64_t connect_timeout_ms;
+    uint32_t head, tail, cap;
+    uint32_t read_limit; /* bytes per recv; 0: the loop's buffer size */
+    se_connecting *connecting;
     const struct sockaddr *source; /* bound before connect when its family matches */
-    uint64_t attempt_start_ns;
-    int last_error;
-    se_timer connect_timer;
+    se_sockaddr peer;
+    uint8_t state;
+    uint8_t reading;
+    uint8_t eof_received;
+    uint8_t shutdown_requested;
+    uint8_t shutdown_done;
+    uint8_t notify_pending;
     se_deferred notify; /* deferred work: next attempt, on_shutdown, on_close */
-    int notify_pending;
 };
 
 /* Prepares CONN (zeroed) with callbacks CB for LOOP. */

@@ -34,12 +34,12 @@ typedef void (*se_timer_cb)(se_loop *loop, se_timer *timer);
 typedef void (*se_deferred_cb)(se_loop *loop, se_deferred *deferred);
 
 struct se_io {
-    se_socket sock;
-    int events;     /* SE_READABLE | SE_WRITABLE wanted now; 0 = stopped */
-    int registered; /* events the backend currently watches */
-    size_t slot;    /* backend's own bookkeeping (poll: array index) */
     se_io_cb cb;
     void *data;
+    size_t slot; /* backend's own bookkeeping (poll: array index) */
+    se_socket sock;
+    uint8_t events;     /* SE_READABLE | SE_WRITABLE wanted now; 0 = stopped */
+    uint8_t registered; /* events the backend currently watches */
 };
 
 struct se_timer {

@@ -46,6 +46,14 @@ typedef socklen_t se_socklen;
 
 #include "platform/error.h"
 
+/* An IPv4 or IPv6 socket address in the space it needs (sockaddr_storage
+ * is 128 bytes; this is 28). */
+typedef union se_sockaddr {
+    struct sockaddr sa;
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+} se_sockaddr;
+
 /* Longest text se_addr_format() produces: "[v6-address%scope]:65535". */
 #define SE_ADDRSTRLEN 72
 
@@ -215,5 +223,9 @@ FILE *se_file_open_write(const char *path, int *err);
 
 /* Returns the SE_E* code for the C library's last error (errno). */
 int se_last_file_error(void);
+
+/* Nonzero when standard error is a terminal (isatty / a console), for live
+ * progress lines that must not end up in files or pipes. */
+int se_stderr_is_tty(void);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "util/pattern.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,31 +14,42 @@
 
 static const char *const outcome_names[] = {"complete", "reset", "aborted", "failed", "idle"};
 
-struct client_conn {
-    se_conn conn;
-    worker *w;
-    client_conn *prev, *next;
-    uint64_t start_ns;
-    int paused;        /* reading stopped by backpressure */
-    int stalled;       /* fault: no more reading or writing */
-    int closing_early; /* fault: our FIN is out; input is discarded */
-    int delaying;      /* the client's FIN came; the held echo waits */
-    outcome result;
-    int error;
-    se_timer idle_timer;
-    uint64_t idle_mark; /* bytes moved at the last idle check */
-    se_timer fault_timer;
-    int64_t read_budget;  /* slow-read: bytes left in this tick */
-    uint64_t counted_out; /* bytes_out already added to the statistics */
+/* State of the opt-in behaviours (--fault, --delay-after-eof), allocated
+ * only when one is on, so that a plain connection stays small. */
+typedef struct fault_state {
+    se_timer timer;
+    int64_t read_budget; /* slow-read: bytes left in this tick */
     /* --delay-after-eof: the newest echo (at most max_buffer bytes) held
      * back until the delay after the client's FIN. */
     char *hold;
     size_t hold_len;
+} fault_state;
+
+/* Kept small: an idle server holds one per client. */
+struct client_conn {
+    se_conn conn;
+    client_conn *prev, *next; /* the worker's list, least recently active first */
+    uint64_t last_active_ms;
+    uint64_t idle_mark;   /* bytes moved when last seen active */
+    uint64_t counted_out; /* bytes_out already added to the statistics */
+    uint64_t start_ns;
+    fault_state *fault;
+    int error;
+    uint8_t result;        /* outcome */
+    uint8_t paused;        /* reading stopped by backpressure */
+    uint8_t stalled;       /* fault: no more reading or writing */
+    uint8_t closing_early; /* fault: our FIN is out; input is discarded */
+    uint8_t delaying;      /* the client's FIN came; the held echo waits */
 };
+
+static worker *worker_of(const client_conn *cc)
+{
+    return (worker *)((char *)cc->conn.loop - offsetof(worker, loop));
+}
 
 static const se_server_options *options(const client_conn *cc)
 {
-    return cc->w->srv->opt;
+    return worker_of(cc)->srv->opt;
 }
 
 static void finish(client_conn *cc, outcome result, int err, int abortive)
@@ -79,25 +91,26 @@ static int send_echo(client_conn *cc, const char *data, size_t len)
 /* --delay-after-eof: keep the newest max_buffer bytes, send what falls out. */
 static int hold_echo(client_conn *cc, const char *data, size_t len)
 {
+    fault_state *f = cc->fault;
     size_t cap = options(cc)->max_buffer;
-    if (!cc->hold && !(cc->hold = malloc(cap))) {
+    if (!f->hold && !(f->hold = malloc(cap))) {
         fail(cc, SE_ENOMEM);
         return SE_ENOMEM;
     }
-    if (cc->hold_len + len > cap) {
-        size_t excess = cc->hold_len + len - cap;
-        size_t from_hold = excess < cc->hold_len ? excess : cc->hold_len;
-        if (send_echo(cc, cc->hold, from_hold))
+    if (f->hold_len + len > cap) {
+        size_t excess = f->hold_len + len - cap;
+        size_t from_hold = excess < f->hold_len ? excess : f->hold_len;
+        if (send_echo(cc, f->hold, from_hold))
             return -1;
-        memmove(cc->hold, cc->hold + from_hold, cc->hold_len - from_hold);
-        cc->hold_len -= from_hold;
+        memmove(f->hold, f->hold + from_hold, f->hold_len - from_hold);
+        f->hold_len -= from_hold;
         if (send_echo(cc, data, excess - from_hold))
             return -1;
         data += excess - from_hold;
         len -= excess - from_hold;
     }
-    memcpy(cc->hold + cc->hold_len, data, len);
-    cc->hold_len += len;
+    memcpy(f->hold + f->hold_len, data, len);
+    f->hold_len += len;
     return 0;
 }
 
@@ -128,6 +141,7 @@ static void send_trailer_and_fin(client_conn *cc)
 }
 
 static void on_fault_timer(se_loop *loop, se_timer *t);
+static void touch(worker *w, client_conn *cc, uint64_t now);
 
 static void on_eof(se_conn *conn)
 {
@@ -140,7 +154,7 @@ static void on_eof(se_conn *conn)
     }
     if (options(cc)->delay_after_eof_ms) {
         cc->delaying = 1;
-        if (se_timer_start(conn->loop, &cc->fault_timer, options(cc)->delay_after_eof_ms))
+        if (se_timer_start(conn->loop, &cc->fault->timer, options(cc)->delay_after_eof_ms))
             fail(cc, SE_ENOMEM);
         return;
     }
@@ -166,7 +180,7 @@ static size_t before_threshold(const se_conn *conn, size_t len, uint64_t n)
 
 static void count_output(client_conn *cc)
 {
-    SE_STAT_ADD(&cc->w->srv->stats, bytes_out, cc->conn.bytes_out - cc->counted_out);
+    SE_STAT_ADD(&worker_of(cc)->srv->stats, bytes_out, cc->conn.bytes_out - cc->counted_out);
     cc->counted_out = cc->conn.bytes_out;
 }
 
@@ -174,8 +188,11 @@ static void on_read(se_conn *conn, const char *data, size_t len)
 {
     client_conn *cc = conn->data;
     const se_server_options *opt = options(cc);
-    SE_STAT_ADD(&cc->w->srv->stats, bytes_in, len);
+    worker *w = worker_of(cc);
+    SE_STAT_ADD(&w->srv->stats, bytes_in, len);
     count_output(cc);
+    if (opt->idle_timeout_ms)
+        touch(w, cc, se_loop_now(conn->loop));
     if (cc->closing_early)
         return; /* input after our early FIN is read and dropped */
     switch (opt->fault) {
@@ -203,10 +220,10 @@ static void on_read(se_conn *conn, const char *data, size_t len)
         }
         break;
     case SE_FAULT_SLOW_READ:
-        cc->read_budget -= (int64_t)len;
-        if (cc->read_budget <= 0) {
+        cc->fault->read_budget -= (int64_t)len;
+        if (cc->fault->read_budget <= 0) {
             se_conn_read_stop(conn);
-            if (se_timer_start(conn->loop, &cc->fault_timer, SE_SLOW_READ_TICK_MS)) {
+            if (se_timer_start(conn->loop, &cc->fault->timer, SE_SLOW_READ_TICK_MS)) {
                 fail(cc, SE_ENOMEM);
                 return;
             }
@@ -223,7 +240,7 @@ static void on_drain(se_conn *conn)
     client_conn *cc = conn->data;
     if (cc->paused && !cc->stalled) {
         cc->paused = 0;
-        if (options(cc)->fault == SE_FAULT_SLOW_READ && se_timer_active(&cc->fault_timer))
+        if (options(cc)->fault == SE_FAULT_SLOW_READ && se_timer_active(&cc->fault->timer))
             return; /* the slow-read tick resumes reading */
         int err = se_conn_read_start(conn);
         if (err)
@@ -235,18 +252,19 @@ static void on_fault_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
     client_conn *cc = t->data;
+    fault_state *f = cc->fault;
     if (cc->delaying) {
         cc->delaying = 0;
-        if (send_echo(cc, cc->hold, cc->hold_len) == 0) {
-            cc->hold_len = 0;
+        if (send_echo(cc, f->hold, f->hold_len) == 0) {
+            f->hold_len = 0;
             send_trailer_and_fin(cc);
         }
         return;
     }
     /* slow-read: a new tick's budget */
-    cc->read_budget = (int64_t)(options(cc)->fault_value * SE_SLOW_READ_TICK_MS / 1000);
-    if (cc->read_budget < 1)
-        cc->read_budget = 1;
+    f->read_budget = (int64_t)(options(cc)->fault_value * SE_SLOW_READ_TICK_MS / 1000);
+    if (f->read_budget < 1)
+        f->read_budget = 1;
     if (!cc->paused && !cc->conn.eof_received) {
         int err = se_conn_read_start(&cc->conn);
         if (err)
@@ -259,28 +277,85 @@ static void on_error(se_conn *conn, int err)
     fail(conn->data, err);
 }
 
-/* ---- idle eviction ---- */
+/* ---- the worker's list, and idle eviction ---- */
 
-static void on_idle_timer(se_loop *loop, se_timer *t)
+static void unlink_conn(worker *w, client_conn *cc)
 {
-    client_conn *cc = t->data;
-    uint64_t mark = cc->conn.bytes_in + cc->conn.bytes_out;
-    if (mark != cc->idle_mark) {
-        cc->idle_mark = mark;
-        if (se_timer_start(loop, t, options(cc)->idle_timeout_ms))
-            fail(cc, SE_ENOMEM);
-        return;
+    if (cc->prev)
+        cc->prev->next = cc->next;
+    else
+        w->conns = cc->next;
+    if (cc->next)
+        cc->next->prev = cc->prev;
+    else
+        w->conns_tail = cc->prev;
+    cc->prev = cc->next = NULL;
+}
+
+static void append_conn(worker *w, client_conn *cc)
+{
+    cc->prev = w->conns_tail;
+    cc->next = NULL;
+    if (w->conns_tail)
+        w->conns_tail->next = cc;
+    else
+        w->conns = cc;
+    w->conns_tail = cc;
+}
+
+/* CC moved bytes: it goes to the back of the eviction order. */
+static void touch(worker *w, client_conn *cc, uint64_t now)
+{
+    cc->last_active_ms = now;
+    cc->idle_mark = cc->conn.bytes_in + cc->conn.bytes_out;
+    if (w->conns_tail != cc) {
+        unlink_conn(w, cc);
+        append_conn(w, cc);
     }
-    /* Graceful when nothing is pending, abortive otherwise. */
-    int pending = se_conn_pending(&cc->conn) > 0 || cc->hold_len > 0;
-    finish(cc, OUTCOME_IDLE, 0, pending);
+}
+
+static void arm_idle_sweep(worker *w)
+{
+    uint64_t idle = w->srv->opt->idle_timeout_ms, now = se_loop_now(&w->loop);
+    client_conn *oldest = w->conns;
+    while (oldest && oldest->conn.state == SE_CONN_CLOSED)
+        oldest = oldest->next;
+    if (!oldest)
+        return; /* armed again when a connection arrives */
+    uint64_t due = oldest->last_active_ms + idle;
+    if (se_timer_start(&w->loop, &w->idle_timer, due > now ? due - now : 0))
+        se_server_log(w->srv, 0, "cannot arm the idle timer");
+}
+
+/* Evicts connections with no progress either way for --idle-timeout:
+ * gracefully when nothing is pending, abortively otherwise. The list is in
+ * order of last activity, so the sweep stops at the first recent one. */
+void se_echo_idle_sweep(se_loop *loop, se_timer *t)
+{
+    worker *w = t->data;
+    uint64_t idle = w->srv->opt->idle_timeout_ms, now = se_loop_now(loop);
+    client_conn *next;
+    for (client_conn *cc = w->conns; cc; cc = next) {
+        next = cc->next;
+        if (cc->conn.state == SE_CONN_CLOSED)
+            continue;
+        if (now - cc->last_active_ms < idle)
+            break;
+        if (cc->conn.bytes_in + cc->conn.bytes_out != cc->idle_mark) {
+            touch(w, cc, now); /* output drained since: still alive */
+            continue;
+        }
+        int pending = se_conn_pending(&cc->conn) > 0 || (cc->fault && cc->fault->hold_len > 0);
+        finish(cc, OUTCOME_IDLE, 0, pending);
+    }
+    arm_idle_sweep(w);
 }
 
 /* ---- reporting and release ---- */
 
 static void report(const client_conn *cc)
 {
-    server *srv = cc->w->srv;
+    server *srv = worker_of(cc)->srv;
     const se_conn *conn = &cc->conn;
     char host[SE_ADDRSTRLEN], when[40], text[1024];
     se_addr_host(se_conn_peer(conn), host, sizeof host);
@@ -295,7 +370,7 @@ static void report(const client_conn *cc)
                  "\"duration_ms\":%.3f,\"client_fin\":%s,\"worker\":%d}\n",
                  when, host, port, outcome_names[cc->result], cc->error ? "\"" : "",
                  cc->error ? se_err_name(cc->error) : "null", cc->error ? "\"" : "", in, out, ms,
-                 conn->eof_received ? "true" : "false", cc->w->index);
+                 conn->eof_received ? "true" : "false", worker_of(cc)->index);
     } else {
         int v6 = strchr(host, ':') != NULL;
         snprintf(text, sizeof text,
@@ -311,10 +386,10 @@ static void report(const client_conn *cc)
 static void on_close(se_conn *conn)
 {
     client_conn *cc = conn->data;
-    worker *w = cc->w;
+    worker *w = worker_of(cc);
     server *srv = w->srv;
-    se_timer_stop(&w->loop, &cc->idle_timer);
-    se_timer_stop(&w->loop, &cc->fault_timer);
+    if (cc->fault)
+        se_timer_stop(&w->loop, &cc->fault->timer);
     if (srv->opt->verbosity >= 2 || (srv->opt->json && srv->opt->verbosity >= 1))
         report(cc);
     atomic_uint_fast64_t *counters[] = {&srv->stats.complete, &srv->stats.reset,
@@ -324,15 +399,12 @@ static void on_close(se_conn *conn)
     count_output(cc);
     if (srv->opt->max_per_source)
         se_source_release(srv->sources, se_conn_peer(conn));
-    if (cc->prev)
-        cc->prev->next = cc->next;
-    else
-        w->conns = cc->next;
-    if (cc->next)
-        cc->next->prev = cc->prev;
+    unlink_conn(w, cc);
     w->open--;
     SE_STAT_SUB(&srv->stats, open, 1);
-    free(cc->hold);
+    if (cc->fault)
+        free(cc->fault->hold);
+    free(cc->fault);
     free(cc);
     se_worker_conn_closed(w);
 }
@@ -373,6 +445,11 @@ void se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *pee
         return;
     }
     client_conn *cc = calloc(1, sizeof *cc);
+    int with_faults = opt->fault != SE_FAULT_NONE || opt->delay_after_eof_ms;
+    if (cc && with_faults && !(cc->fault = calloc(1, sizeof *cc->fault))) {
+        free(cc);
+        cc = NULL;
+    }
     if (!cc) {
         if (opt->max_per_source)
             se_source_release(srv->sources, addr);
@@ -380,28 +457,23 @@ void se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *pee
         return;
     }
     SE_STAT_ADD(&srv->stats, total, 1);
-    cc->w = w;
     cc->start_ns = se_now_ns();
     se_conn_init(&cc->conn, &w->loop, &echo_callbacks, cc);
     se_conn_adopt(&cc->conn, sock, peer);
-    se_timer_init(&cc->idle_timer, on_idle_timer, cc);
-    se_timer_init(&cc->fault_timer, on_fault_timer, cc);
-    cc->next = w->conns;
-    if (w->conns)
-        w->conns->prev = cc;
-    w->conns = cc;
+    cc->last_active_ms = se_loop_now(&w->loop);
+    append_conn(w, cc);
     w->open++;
-    int err = 0;
+    if (cc->fault)
+        se_timer_init(&cc->fault->timer, on_fault_timer, cc);
     if (opt->fault == SE_FAULT_SLOW_READ) {
-        cc->read_budget = (int64_t)(opt->fault_value * SE_SLOW_READ_TICK_MS / 1000);
-        if (cc->read_budget < 1)
-            cc->read_budget = 1;
-        se_conn_set_read_limit(&cc->conn, (size_t)cc->read_budget);
+        cc->fault->read_budget = (int64_t)(opt->fault_value * SE_SLOW_READ_TICK_MS / 1000);
+        if (cc->fault->read_budget < 1)
+            cc->fault->read_budget = 1;
+        se_conn_set_read_limit(&cc->conn, (size_t)cc->fault->read_budget);
     }
-    if (opt->idle_timeout_ms)
-        err = se_timer_start(&w->loop, &cc->idle_timer, opt->idle_timeout_ms);
-    if (!err)
-        err = se_conn_read_start(&cc->conn);
+    if (opt->idle_timeout_ms && !se_timer_active(&w->idle_timer))
+        arm_idle_sweep(w);
+    int err = se_conn_read_start(&cc->conn);
     if (err)
         fail(cc, err);
 }

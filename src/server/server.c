@@ -107,6 +107,7 @@ static int worker_init(server *srv, worker *w, int index)
     if (err)
         return err;
     se_timer_init(&w->drain_timer, on_drain_timer, w);
+    se_timer_init(&w->idle_timer, se_echo_idle_sweep, w);
     if ((err = se_socket_pair(w->wake)) != 0)
         return err;
     se_io_init(&w->wake_io, w->wake[0], on_worker_wake, w);

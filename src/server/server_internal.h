@@ -64,8 +64,9 @@ struct worker {
     int accepting;
     int pause_logged;
     se_timer resume_timer;
-    client_conn *conns;
+    client_conn *conns, *conns_tail; /* least recently active first */
     size_t open;
+    se_timer idle_timer; /* --idle-timeout sweep */
     se_socket wake[2];
     se_io wake_io;
     int stopping;
@@ -99,6 +100,10 @@ void se_worker_accept_maybe_resume(worker *w);
 
 /* Serves an accepted socket on W (policy already checked). */
 void se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer);
+
+/* W's --idle-timeout timer callback: evicts the connections idle too long
+ * and arms itself for the next one due. */
+void se_echo_idle_sweep(se_loop *loop, se_timer *t);
 
 /* Ends every connection of W abortively (drain time is over). */
 void se_echo_abort_all(worker *w);
