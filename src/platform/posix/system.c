@@ -94,3 +94,8 @@ void se_utc_timestamp(char *buf, size_t size)
     snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
+
+int se_stderr_is_tty(void)
+{
+    return isatty(STDERR_FILENO);
+}

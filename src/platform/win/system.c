@@ -95,3 +95,8 @@ void se_utc_timestamp(char *buf, size_t size)
     snprintf(buf, size, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", st.wYear, st.wMonth, st.wDay,
              st.wHour, st.wMinute, st.wSecond, st.wMilliseconds);
 }
+
+int se_stderr_is_tty(void)
+{
+    return _isatty(_fileno(stderr));
+}
