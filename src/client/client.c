@@ -217,8 +217,7 @@ static void on_eof(se_conn *conn)
 static void on_error(se_conn *conn, int err)
 {
     client *c = conn->data;
-    if (err == SE_ECONNRESET || err == SE_ECONNABORTED || err == SE_EPIPE || err == SE_ENOTCONN ||
-        err == SE_ESHUTDOWN)
+    if (se_err_is_reset(err))
         set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
                     se_strerror(err), (unsigned long long)conn->bytes_out,
                     (unsigned long long)c->res->bytes_received);

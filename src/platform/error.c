@@ -27,3 +27,9 @@ const char *se_strerror(int code)
         return "Unknown system error";
     }
 }
+
+int se_err_is_reset(int code)
+{
+    return code == SE_ECONNRESET || code == SE_ECONNABORTED || code == SE_EPIPE ||
+           code == SE_ENOTCONN || code == SE_ESHUTDOWN;
+}

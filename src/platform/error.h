@@ -57,6 +57,10 @@ const char *se_err_name(int code);
 /* Returns the message of CODE ("Connection refused"); static. */
 const char *se_strerror(int code);
 
+/* Nonzero for the errors that mean the peer reset or tore down the
+ * connection (ECONNRESET, ECONNABORTED, EPIPE, ENOTCONN, ESHUTDOWN). */
+int se_err_is_reset(int code);
+
 /* Translates an OS error number (errno on POSIX, a WSA or Win32 code on
  * Windows) into an SE_E* code. Implemented per OS. */
 int se_translate_sys_error(int sys_error);

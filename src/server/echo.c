@@ -66,9 +66,7 @@ static void finish(client_conn *cc, outcome result, int err, int abortive)
 
 static void fail(client_conn *cc, int err)
 {
-    int reset = err == SE_ECONNRESET || err == SE_ECONNABORTED || err == SE_EPIPE ||
-                err == SE_ENOTCONN || err == SE_ESHUTDOWN;
-    finish(cc, reset ? OUTCOME_RESET : OUTCOME_FAILED, err, 1);
+    finish(cc, se_err_is_reset(err) ? OUTCOME_RESET : OUTCOME_FAILED, err, 1);
 }
 
 /* Queues DATA for the client; pauses reading above --max-buffer. */
