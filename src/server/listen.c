@@ -264,6 +264,20 @@ static int reserve_slot(server *srv)
     return 1;
 }
 
+/* An overload episode (--max-conns reached, or out of descriptors) starts
+ * when a waiting client cannot be accepted and ends when the backlog is
+ * empty again: one log line each way, however many clients come and go. */
+static void end_episodes(worker *w)
+{
+    server *srv = w->srv;
+    if (atomic_exchange(&max_conns_episode, 0) == 1)
+        se_server_log(srv, 1, "backlog drained: below --max-conns again: accepting");
+    if (w->pause_logged) {
+        w->pause_logged = 0;
+        se_server_log(srv, 1, "backlog drained: accepting again");
+    }
+}
+
 static void on_accept(se_loop *loop, se_io *io, int events)
 {
     (void)loop;
@@ -272,7 +286,9 @@ static void on_accept(se_loop *loop, se_io *io, int events)
     server *srv = w->srv;
     for (int i = 0; i < SE_ACCEPTS_PER_EVENT && w->accepting; i++) {
         if (!reserve_slot(srv)) {
-            if (atomic_exchange(&max_conns_episode, 1) == 0)
+            /* On the first round the listener said a client is waiting;
+             * later rounds only follow an accept and prove nothing. */
+            if (i == 0 && atomic_exchange(&max_conns_episode, 1) == 0)
                 se_server_log(srv, 1, "%llu connections open (--max-conns): not accepting more",
                               (unsigned long long)srv->opt->max_conns);
             pause_accepting(w, SE_MAX_CONNS_RECHECK_MS);
@@ -283,8 +299,10 @@ static void on_accept(se_loop *loop, se_io *io, int events)
         int err = se_socket_accept(io->sock, &sock, &peer);
         if (err) {
             SE_STAT_SUB(&srv->stats, open, 1);
-            if (err == SE_EAGAIN)
+            if (err == SE_EAGAIN) {
+                end_episodes(w);
                 return;
+            }
             if (err == SE_EMFILE || err == SE_ENFILE || err == SE_ENOBUFS || err == SE_ENOMEM) {
                 /* No busy loop: leave clients in the backlog for a moment,
                  * or until one of ours closes and frees a descriptor. */
@@ -298,10 +316,6 @@ static void on_accept(se_loop *loop, se_io *io, int events)
             se_server_log(srv, 3, "accept: %s", se_strerror(err));
             continue;
         }
-        if (w->pause_logged) {
-            se_server_log(srv, 1, "accepting again");
-            w->pause_logged = 0;
-        }
         se_echo_start(w, sock, &peer);
         if (srv->opt->once) {
             se_worker_accept_stop(w);
@@ -314,13 +328,8 @@ static void on_resume_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
     worker *w = t->data;
-    if (w->listener_count && !w->stopping) {
-        server *srv = w->srv;
-        if (srv->opt->max_conns && SE_STAT_GET(&srv->stats, open) < srv->opt->max_conns &&
-            atomic_exchange(&max_conns_episode, 0) == 1)
-            se_server_log(srv, 1, "below --max-conns again: accepting");
+    if (w->listener_count && !w->stopping)
         set_accepting(w, 1);
-    }
 }
 
 void se_worker_accept_start(worker *w)

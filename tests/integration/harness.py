@@ -877,3 +877,187 @@ def check(cond, message, *args):
     """assert that survives python -O."""
     if not cond:
         raise AssertionError(message % args if args else message)
+
+
+# ---------------------------------------------------------------------------
+# Helpers of the server-limits, operations, probes and UDP tests (issue 3)
+
+
+def ndjson(text):
+    """Every non-empty line of TEXT parsed as JSON (AssertionError naming the
+    first line that does not parse)."""
+    import json
+    objects = []
+    for number, line in enumerate(text.split('\n'), 1):
+        if not line.strip():
+            continue
+        try:
+            objects.append(json.loads(line))
+        except ValueError as exc:
+            raise AssertionError('stdout line %d is not JSON (%s): %r'
+                                 % (number, exc, line[:200]))
+    return objects
+
+
+def json_summary(out):
+    """The "summary" object of a sockecho server --json run's stdout."""
+    summaries = [o for o in ndjson(out) if o.get('type') == 'summary']
+    if len(summaries) != 1:
+        raise AssertionError('expected one "summary" object on stdout, got '
+                             '%d: %r' % (len(summaries), out[-400:]))
+    return summaries[0]
+
+
+class SpawnedServer(Server):
+    """A Server started with extra Popen arguments (stdin, pass_fds,
+    preexec_fn, env): for socket activation and inetd mode."""
+
+    def __init__(self, argv, strip_cr, **popen_kwargs):
+        popen_kwargs.setdefault('stdin', subprocess.DEVNULL)
+        self.argv = argv
+        self.strip_cr = strip_cr
+        self.proc = _track(subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            **popen_kwargs))
+        self.out_lines = []
+        self.err_lines = []
+        self.listening = []
+        self._cond = threading.Condition()
+        self._eof = {'out': False, 'err': False}
+        self._threads = [
+            threading.Thread(target=self._reader,
+                             args=(self.proc.stdout, self.out_lines, 'out'),
+                             daemon=True),
+            threading.Thread(target=self._reader,
+                             args=(self.proc.stderr, self.err_lines, 'err'),
+                             daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self.result = None
+
+
+def proc_cpu_seconds(pid):
+    """User + system CPU time of process PID (Linux /proc), in seconds."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    # fields[0] is the state (field 3): utime and stime are fields 14, 15.
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf('SC_CLK_TCK')
+
+
+def proc_rss_kib(pid):
+    """VmRSS of process PID (Linux /proc), in KiB."""
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1])
+    raise AssertionError('no VmRSS in /proc/%d/status' % pid)
+
+
+def raise_nofile(want):
+    """Raise this process's RLIMIT_NOFILE soft limit towards WANT (and the
+    hard one when allowed); returns the soft limit now in force."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= want:
+        return soft
+    if hard != resource.RLIM_INFINITY and hard < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+            return want
+        except (ValueError, OSError):
+            want = hard
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return want
+
+
+def connect_from(source, host, port, timeout=5.0):
+    """A blocking TCP connection to HOST:PORT from address SOURCE (any port),
+    with TIMEOUT on every operation."""
+    sock = socket.socket(family_of(host), socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        if source:
+            sock.bind((source, 0))
+        sock.connect((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def ping(sock, data=b'ping', timeout=2.0):
+    """Send DATA and wait (bounded) for its echo. Returns 'echo' when it
+    came back whole, else 'eof', 'reset' or 'timeout' (what ended the wait)
+    -- bytes received short of the echo are dropped."""
+    sock.settimeout(timeout)
+    try:
+        sock.sendall(data)
+    except (BrokenPipeError, ConnectionResetError):
+        return 'reset'
+    got = b''
+    deadline = time.monotonic() + timeout
+    while len(got) < len(data):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return 'timeout'
+        sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return 'timeout'
+        except (ConnectionResetError, ConnectionAbortedError):
+            return 'reset'
+        if not chunk:
+            return 'eof'
+        got += chunk
+    if got != data:
+        raise AssertionError('echo %r differs from %r' % (got[:40], data[:40]))
+    return 'echo'
+
+
+def close_gracefully(sock, timeout=5.0):
+    """Half-close SOCK, read (and drop) until the peer's FIN, close.
+    Returns 'eof', 'reset' or 'timeout'."""
+    result = 'eof'
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(timeout)
+        while sock.recv(65536):
+            pass
+    except socket.timeout:
+        result = 'timeout'
+    except OSError:
+        result = 'reset'
+    finally:
+        sock.close()
+    return result
+
+
+def free_port(host='127.0.0.1', kind=socket.SOCK_STREAM):
+    """A port that was free a moment ago (for a program that cannot report
+    the port it bound, e.g. a -q server). Racy: retry on a bind failure."""
+    sock = socket.socket(family_of(host), kind)
+    try:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def wait_connectable(host, port, timeout, proc=None):
+    """Retry a connect (bounded) until HOST:PORT accepts; for servers that
+    print nothing (-q). Returns the connected socket."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return socket.create_connection((host, port), timeout=1.0)
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise AssertionError('server exited with %s before accepting'
+                                     % proc.returncode)
+            if time.monotonic() >= deadline:
+                raise AssertionError('nothing accepted on %s:%d within %.0fs'
+                                     % (host, port, timeout))
+            time.sleep(0.02)

@@ -27,7 +27,9 @@ host, port, size, read = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.ar
 s = socket.create_connection((host, port), timeout=5)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 data = bytes(range(256)) * (size // 256)
-s.sendall(data)
+s.sendall(data[:4096])
+print("started", flush=True)
+s.sendall(data[4096:])
 if read:
     got = b""
     while len(got) < len(data):
@@ -89,12 +91,12 @@ def _client(ns, port, size, read):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_line(proc, timeout):
-    """The client's "sent" line, bounded."""
+def _wait_line(proc, timeout, word=b'sent'):
+    """The client's line WORD, bounded."""
     deadline = time.monotonic() + timeout
     os.set_blocking(proc.stdout.fileno(), False)
     buf = b''
-    while time.monotonic() < deadline and b'sent' not in buf:
+    while time.monotonic() < deadline and word not in buf:
         chunk = proc.stdout.read()
         if chunk:
             buf += chunk
@@ -102,7 +104,7 @@ def _wait_line(proc, timeout):
             break
         else:
             time.sleep(0.02)
-    check(b'sent' in buf, 'client in the namespace did not get going: %r %r',
+    check(word in buf, 'client in the namespace did not get going: %r %r',
           buf, proc.stderr.read() if proc.poll() is not None else b'')
 
 
@@ -120,6 +122,7 @@ def test_vanished_clients_are_evicted(ctx):
             stuck = _client(net.cli, server.port, 4 << 20, read=False)
             clients = [idle, stuck]
             _wait_line(idle, ctx.t(10))
+            _wait_line(stuck, ctx.t(10), b'started')
             net.cut_client_link()
 
             def two_evictions(out, err):
