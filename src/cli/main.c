@@ -1,4 +1,4 @@
-/* sockecho's entry point: dispatches to a subcommand (client, server) or
+/* sockecho's entry point: dispatches to a subcommand (client, server, bench) or
  * answers --help and --version. */
 #include "cli/commands.h"
 #include "loop/loop.h"
@@ -8,21 +8,23 @@
 
 static const char main_usage[] = "usage: sockecho client [options] HOST [PORT]\n"
                                  "       sockecho server [options]\n"
+                                 "       sockecho bench [options] HOST [PORT]\n"
                                  "       sockecho --version\n"
                                  "\n"
                                  "A TCP echo client and server that verifies every byte.\n"
-                                 "'sockecho client --help' and 'sockecho server --help' list "
-                                 "the options.\n";
+                                 "'sockecho COMMAND --help' lists the options of COMMAND.\n";
 
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return se_usage_error("missing command: client or server");
+        return se_usage_error("missing command: client, server or bench");
     const char *cmd = argv[1];
     if (strcmp(cmd, "client") == 0)
         return se_cmd_client(argc - 2, argv + 2);
     if (strcmp(cmd, "server") == 0)
         return se_cmd_server(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0)
+        return se_cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("sockecho %s (backends: %s)\n", SOCKECHO_VERSION, se_loop_backend_names());
         return 0;

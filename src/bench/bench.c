@@ -1,0 +1,374 @@
+/* Bench orchestration: resolve once, start one worker thread (event loop)
+ * per --threads, and on this thread an event loop of its own that waits for
+ * them, forwards Ctrl-C, and gathers their stats for interval reports and the
+ * progress line; at the end, merge and report. */
+#include "bench/bench.h"
+
+#include "bench/report.h"
+#include "bench/worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRESS_MS 1000
+
+static const char *const mode_names[] = {
+    [SE_BENCH_RR] = "rr",     [SE_BENCH_RATE] = "rate", [SE_BENCH_SESSIONS] = "sessions",
+    [SE_BENCH_BULK] = "bulk", [SE_BENCH_IDLE] = "idle",
+};
+
+const char *se_bench_mode_name(se_bench_mode mode)
+{
+    return mode_names[mode];
+}
+
+int se_bench_mode_parse(const char *name, se_bench_mode *out)
+{
+    for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
+        if (strcmp(name, mode_names[i]) == 0) {
+            *out = (se_bench_mode)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+typedef struct bench_run {
+    const se_bench_options *opt;
+    se_bench_shared shared;
+    se_source_range sources;
+    se_bench_worker *workers;
+    se_mutex **locks; /* one per worker while reports need its stats mid-run */
+    se_thread **threads;
+    unsigned started, done;
+    se_loop loop;
+    se_socket done_pair[2], signal_pair[2];
+    se_io done_io, signal_io;
+    se_timer interval_timer, progress_timer;
+    uint64_t last_interval_ns, next_interval_ns;
+    se_bench_stats *total, *interval;
+    se_bench_progress_mark mark;
+    int progress_shown;
+} bench_run;
+
+static void fail(const char *what, int err)
+{
+    fprintf(stderr, "sockecho bench: %s: %s\n", what, se_strerror(err));
+}
+
+static double seconds_between(uint64_t from_ns, uint64_t to_ns)
+{
+    return to_ns > from_ns ? (double)(to_ns - from_ns) / 1e9 : -(double)(from_ns - to_ns) / 1e9;
+}
+
+static uint64_t ms_until(uint64_t due_ns)
+{
+    uint64_t now = se_now_ns();
+    return due_ns > now ? (due_ns - now + 999999) / 1000000 : 0;
+}
+
+/* Takes every worker's stats since the last call into the totals (and the
+ * interval's); returns the connections open now. Under each worker's lock
+ * while it runs (the lock exists whenever reports run mid-run). */
+static uint64_t collect(bench_run *r)
+{
+    uint64_t open = 0;
+    for (unsigned i = 0; i < r->started; i++) {
+        se_bench_worker *w = &r->workers[i];
+        if (r->locks[i]) /* else the thread has ended */
+            se_mutex_lock(r->locks[i]);
+        se_bench_stats_merge(r->total, w->stats);
+        if (r->interval)
+            se_bench_stats_merge(r->interval, w->stats);
+        se_bench_stats_reset(w->stats);
+        open += w->open_now;
+        if (r->locks[i])
+            se_mutex_unlock(r->locks[i]);
+    }
+    return open;
+}
+
+static void on_interval(se_loop *loop, se_timer *t)
+{
+    bench_run *r = t->data;
+    uint64_t now = se_now_ns();
+    uint64_t open = collect(r);
+    if (r->progress_shown)
+        se_bench_progress_clear(stderr);
+    se_bench_report_interval(stdout, r->opt, r->interval,
+                             seconds_between(r->shared.measure_start_ns, now),
+                             seconds_between(r->last_interval_ns, now), open, r->opt->json);
+    se_bench_stats_reset(r->interval);
+    r->last_interval_ns = now;
+    r->next_interval_ns += r->opt->interval_ms * 1000000;
+    if (r->next_interval_ns <= r->shared.end_ns &&
+        se_timer_start(loop, t, ms_until(r->next_interval_ns)) != 0)
+        fail("cannot schedule the next interval", SE_ENOMEM);
+}
+
+static void on_progress(se_loop *loop, se_timer *t)
+{
+    bench_run *r = t->data;
+    uint64_t open = collect(r);
+    se_bench_report_progress(stderr, r->opt, r->total,
+                             seconds_between(r->shared.measure_start_ns, se_now_ns()), &r->mark,
+                             open);
+    r->progress_shown = 1;
+    (void)se_timer_start(loop, t, PROGRESS_MS);
+}
+
+static void stop_waiting(bench_run *r)
+{
+    se_io_stop(&r->loop, &r->done_io);
+    se_io_stop(&r->loop, &r->signal_io);
+    se_timer_stop(&r->loop, &r->interval_timer);
+    se_timer_stop(&r->loop, &r->progress_timer);
+    se_loop_stop(&r->loop);
+}
+
+static void on_worker_done(se_loop *loop, se_io *io, int events)
+{
+    (void)loop;
+    (void)events;
+    bench_run *r = io->data;
+    char buf[64];
+    long n;
+    while ((n = se_socket_recv(io->sock, buf, sizeof buf)) > 0)
+        r->done += (unsigned)n;
+    if (r->done >= r->started || (n < 0 && n != SE_EAGAIN))
+        stop_waiting(r);
+}
+
+static void request_stop(bench_run *r)
+{
+    se_mutex_lock(r->shared.lock);
+    r->shared.stop_requested = 1;
+    se_mutex_unlock(r->shared.lock);
+}
+
+static void on_stop_signal(se_loop *loop, se_io *io, int events)
+{
+    (void)loop;
+    (void)events;
+    char buf[16];
+    while (se_socket_recv(io->sock, buf, sizeof buf) > 0)
+        ;
+    request_stop(io->data);
+}
+
+/* Share I of N of TOTAL, the remainder going to the first ones. */
+static uint64_t share(uint64_t total, unsigned i, unsigned n)
+{
+    return total / n + (i < total % n ? 1 : 0);
+}
+
+static int start_workers(bench_run *r)
+{
+    const se_bench_options *opt = r->opt;
+    unsigned n = (unsigned)opt->threads;
+    int collecting = opt->interval_ms || opt->progress;
+    for (unsigned i = 0; i < n; i++) {
+        se_bench_worker *w = &r->workers[i];
+        int err = 0;
+        if (collecting && !(r->locks[i] = se_mutex_create()))
+            err = SE_ENOMEM;
+        if (!err)
+            err = se_bench_worker_init(w, &r->shared, i, (size_t)share(opt->conns, i, n),
+                                       share(opt->count, i, n), r->locks[i]);
+        if (!err && (err = se_thread_start(&r->threads[i], se_bench_worker_main, w)) != 0)
+            se_bench_worker_free(w);
+        if (err) {
+            fail("cannot start a worker thread", err);
+            if (r->locks[i])
+                se_mutex_destroy(r->locks[i]);
+            r->locks[i] = NULL;
+            return err;
+        }
+        r->started++;
+    }
+    return 0;
+}
+
+/* Waits on this thread's loop until every worker is done. */
+static int wait_for_workers(bench_run *r)
+{
+    const se_bench_options *opt = r->opt;
+    se_io_init(&r->done_io, r->done_pair[0], on_worker_done, r);
+    se_io_init(&r->signal_io, r->signal_pair[0], on_stop_signal, r);
+    se_timer_init(&r->interval_timer, on_interval, r);
+    se_timer_init(&r->progress_timer, on_progress, r);
+    int err = se_io_set(&r->loop, &r->done_io, SE_READABLE);
+    if (!err)
+        err = se_io_set(&r->loop, &r->signal_io, SE_READABLE);
+    if (!err && opt->interval_ms) {
+        r->last_interval_ns = r->shared.measure_start_ns;
+        r->next_interval_ns = r->shared.measure_start_ns + opt->interval_ms * 1000000;
+        err = se_timer_start(&r->loop, &r->interval_timer, ms_until(r->next_interval_ns));
+    }
+    if (!err && opt->progress)
+        err = se_timer_start(&r->loop, &r->progress_timer, PROGRESS_MS);
+    if (!err && r->done < r->started)
+        err = se_loop_run(&r->loop);
+    if (err) {
+        /* Without a loop, still end the workers. */
+        request_stop(r);
+        fail("cannot wait for the workers", err);
+    }
+    stop_waiting(r);
+    return err;
+}
+
+static int resolve(const se_bench_options *opt, struct addrinfo **list)
+{
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = opt->family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo(opt->host, opt->port, &hints, list);
+    return rc ? se_translate_gai_error(rc) : 0;
+}
+
+/* Joins the workers, merges what they measured and reports; returns the
+ * exit code. */
+static int finish(bench_run *r, int failed)
+{
+    uint64_t window_end = r->shared.measure_start_ns;
+    uint64_t open_peak = 0;
+    for (unsigned i = 0; i < r->started; i++) {
+        se_bench_worker *w = &r->workers[i];
+        se_thread_join(r->threads[i]);
+        if (w->window_end_ns > window_end)
+            window_end = w->window_end_ns;
+        open_peak += w->open_peak;
+        if (w->error) {
+            fprintf(stderr, "sockecho bench: thread %u: %s\n", i, se_strerror(w->error));
+            failed = 1;
+        }
+    }
+    collect(r);
+    if (r->progress_shown)
+        se_bench_progress_clear(stderr);
+    /* The last (possibly partial) interval of the measured window. */
+    if (r->interval && window_end > r->last_interval_ns + 1000000)
+        se_bench_report_interval(stdout, r->opt, r->interval,
+                                 seconds_between(r->shared.measure_start_ns, window_end),
+                                 seconds_between(r->last_interval_ns, window_end), 0, r->opt->json);
+    for (unsigned i = 0; i < r->started; i++) {
+        se_bench_worker_free(&r->workers[i]);
+        if (r->locks[i])
+            se_mutex_destroy(r->locks[i]);
+    }
+    se_bench_summary sum = {r->opt, r->total,
+                            seconds_between(r->shared.measure_start_ns, window_end), open_peak,
+                            se_bench_verdict(r->total)};
+    if (failed && sum.verdict == SE_VERDICT_COMPLETE)
+        sum.verdict = SE_VERDICT_ERROR;
+    if (r->opt->json)
+        se_bench_report_json(stdout, &sum);
+    else
+        se_bench_report_text(stdout, &sum);
+    fflush(stdout);
+    return se_verdict_exit_code(sum.verdict);
+}
+
+static int run_workers(bench_run *r)
+{
+    const se_bench_options *opt = r->opt;
+    int err = se_loop_init(&r->loop, opt->backend);
+    if (err) {
+        fail("cannot start the event loop", err);
+        return se_verdict_exit_code(SE_VERDICT_ERROR);
+    }
+    uint64_t now = se_now_ns();
+    r->shared.measure_start_ns = now + opt->warmup_ms * 1000000;
+    r->shared.end_ns = r->shared.measure_start_ns + opt->duration_ms * 1000000;
+    int failed = start_workers(r) != 0;
+    if (failed)
+        request_stop(r);
+    int stop_signals = se_stop_signals_install(r->signal_pair[1]) == 0;
+    if (r->started && wait_for_workers(r) != 0)
+        failed = 1;
+    if (stop_signals)
+        se_stop_signals_restore();
+    int rc = finish(r, failed);
+    se_loop_close(&r->loop);
+    return rc;
+}
+
+static int prepare(bench_run *r, const struct addrinfo *list)
+{
+    const se_bench_options *opt = r->opt;
+    int err;
+    char why[128];
+    r->shared.opt = opt;
+    r->shared.addrs = list;
+    if (opt->source_range
+            ? se_source_range_parse(opt->source_range, &r->sources, why, sizeof why) == 0
+            : se_source_range_default(list, &r->sources))
+        r->shared.sources = &r->sources;
+    r->workers = calloc((size_t)opt->threads, sizeof *r->workers);
+    r->locks = calloc((size_t)opt->threads, sizeof *r->locks);
+    r->threads = calloc((size_t)opt->threads, sizeof *r->threads);
+    r->total = se_bench_stats_new();
+    if (opt->interval_ms)
+        r->interval = se_bench_stats_new();
+    r->shared.lock = se_mutex_create();
+    if (!r->workers || !r->locks || !r->threads || !r->total ||
+        (opt->interval_ms && !r->interval) || !r->shared.lock) {
+        fail("cannot start", SE_ENOMEM);
+        return SE_ENOMEM;
+    }
+    if ((err = se_stream_window_init(&r->shared.window, opt->seed)) != 0) {
+        fail("cannot start", err);
+        return err;
+    }
+    if ((err = se_socket_pair(r->done_pair)) != 0) {
+        fail("cannot create a socket pair", err);
+        return err;
+    }
+    r->shared.done_notify = r->done_pair[1];
+    if ((err = se_socket_pair(r->signal_pair)) != 0) {
+        fail("cannot create a socket pair", err);
+        return err;
+    }
+    return 0;
+}
+
+static void release(bench_run *r)
+{
+    for (int i = 0; i < 2; i++) {
+        if (r->done_pair[i] != SE_INVALID_SOCKET)
+            se_socket_close(r->done_pair[i]);
+        if (r->signal_pair[i] != SE_INVALID_SOCKET)
+            se_socket_close(r->signal_pair[i]);
+    }
+    se_stream_window_free(&r->shared.window);
+    if (r->shared.lock)
+        se_mutex_destroy(r->shared.lock);
+    free(r->interval);
+    free(r->total);
+    free(r->threads);
+    free(r->locks);
+    free(r->workers);
+}
+
+int se_bench_run(const se_bench_options *opt)
+{
+    struct addrinfo *list = NULL;
+    int err = resolve(opt, &list);
+    if (err) {
+        fprintf(stderr, "sockecho bench: cannot resolve %s: %s\n", opt->host, se_strerror(err));
+        return se_verdict_exit_code(SE_VERDICT_RESOLVE);
+    }
+    bench_run r;
+    memset(&r, 0, sizeof r);
+    r.opt = opt;
+    r.done_pair[0] = r.done_pair[1] = SE_INVALID_SOCKET;
+    r.signal_pair[0] = r.signal_pair[1] = SE_INVALID_SOCKET;
+    int rc = prepare(&r, list) == 0 ? run_workers(&r) : se_verdict_exit_code(SE_VERDICT_ERROR);
+    release(&r);
+    freeaddrinfo(list);
+    return rc;
+}

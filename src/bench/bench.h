@@ -1,0 +1,47 @@
+/* `sockecho bench`: a verifying load generator. se_bench_run() resolves the
+ * target, runs the chosen mode on one or more worker threads (one event loop
+ * each), reports (human or JSON, per interval and at the end) and returns the
+ * exit code of the run's verdict. */
+#ifndef SOCKECHO_BENCH_H
+#define SOCKECHO_BENCH_H
+
+#include <stdint.h>
+
+typedef enum {
+    SE_BENCH_RR,       /* closed loop: message, echo, message, ... */
+    SE_BENCH_RATE,     /* open loop at a fixed message rate */
+    SE_BENCH_SESSIONS, /* connect, send, half-close, read to FIN, close; repeat */
+    SE_BENCH_BULK,     /* stream both ways */
+    SE_BENCH_IDLE      /* hold connections open */
+} se_bench_mode;
+
+typedef struct se_bench_options {
+    se_bench_mode mode;
+    const char *host, *port; /* borrowed */
+    int family;              /* AF_UNSPEC, AF_INET or AF_INET6 */
+    const char *backend;     /* NULL: the default */
+    uint64_t conns;          /* connections, or sessions in flight */
+    uint64_t size;           /* message / session payload bytes */
+    uint64_t rate;           /* rate mode: messages per second, all connections */
+    uint64_t bytes;          /* bulk: bytes per connection each way; 0: until the end */
+    uint64_t count;          /* stop after this many messages / sessions; 0: no limit */
+    uint64_t threads;
+    uint64_t seed;
+    uint64_t duration_ms, warmup_ms, interval_ms; /* interval 0: none */
+    uint64_t connect_timeout_ms, timeout_ms;
+    const char *source_range; /* CIDR; NULL: the default for the target */
+    int json;
+    int progress; /* live progress line on stderr */
+} se_bench_options;
+
+/* "rr", "rate", ...: static. */
+const char *se_bench_mode_name(se_bench_mode mode);
+
+/* Parses a mode name into *OUT. Returns 0, or -1 for an unknown name. */
+int se_bench_mode_parse(const char *name, se_bench_mode *out);
+
+/* Runs the benchmark OPT describes (already validated), prints its reports on
+ * stdout (progress on stderr) and returns the exit code (docs/bench.md). */
+int se_bench_run(const se_bench_options *opt);
+
+#endif

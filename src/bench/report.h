@@ -1,0 +1,50 @@
+/* Bench output: the final report (human or one JSON object), interval
+ * reports (a line or one JSON object each) and the live progress line. */
+#ifndef SOCKECHO_BENCH_REPORT_H
+#define SOCKECHO_BENCH_REPORT_H
+
+#include "bench/bench.h"
+#include "bench/stats.h"
+#include "client/client.h"
+
+#include <stdio.h>
+
+typedef struct se_bench_summary {
+    const se_bench_options *opt;
+    const se_bench_stats *stats; /* the whole run */
+    double elapsed_s;            /* the measured window */
+    uint64_t open_peak;
+    se_verdict verdict;
+} se_bench_summary;
+
+/* The verdict of a run with STATS: its most serious fault, or complete. */
+se_verdict se_bench_verdict(const se_bench_stats *stats);
+
+/* Writes the human report of S to OUT. */
+void se_bench_report_text(FILE *out, const se_bench_summary *s);
+
+/* Writes S as one JSON object of type "bench" (one line) to OUT. */
+void se_bench_report_json(FILE *out, const se_bench_summary *s);
+
+/* Writes one interval report: STATS of the interval that ended T_S seconds
+ * into the measured window and lasted INTERVAL_S, with OPEN connections
+ * open at its end; a line, or with JSON one "bench_interval" object. */
+void se_bench_report_interval(FILE *out, const se_bench_options *opt, const se_bench_stats *stats,
+                              double t_s, double interval_s, uint64_t open, int json);
+
+/* Where the previous progress line left off (zeroed before the first). */
+typedef struct se_bench_progress_mark {
+    uint64_t ops, bytes;
+    double t_s;
+} se_bench_progress_mark;
+
+/* Rewrites the progress line on OUT (a terminal): TOTAL so far, T_S seconds
+ * into the measured window, rates since MARK (then moved to now), OPEN
+ * connections. */
+void se_bench_report_progress(FILE *out, const se_bench_options *opt, const se_bench_stats *total,
+                              double t_s, se_bench_progress_mark *mark, uint64_t open);
+
+/* Erases the progress line. */
+void se_bench_progress_clear(FILE *out);
+
+#endif

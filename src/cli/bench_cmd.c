@@ -1,0 +1,295 @@
+/* `sockecho bench`: options, then the load run (src/bench/). Every option is
+ * parsed and checked, bad combinations included, before anything touches the
+ * network. */
+#include "bench/bench.h"
+#include "bench/source.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "loop/loop.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_BENCH_MS (3600ull * 1000)
+#define MAX_CONNS 1000000
+#define MAX_THREADS 64
+#define MAX_SIZE (16ull << 20)
+
+enum {
+    OPT_IPV4 = 1,
+    OPT_IPV6,
+    OPT_MODE,
+    OPT_CONNS,
+    OPT_SIZE,
+    OPT_RATE,
+    OPT_BYTES,
+    OPT_COUNT,
+    OPT_DURATION,
+    OPT_WARMUP,
+    OPT_THREADS,
+    OPT_SEED,
+    OPT_SOURCE_RANGE,
+    OPT_CONNECT_TIMEOUT,
+    OPT_TIMEOUT,
+    OPT_INTERVAL,
+    OPT_JSON,
+    OPT_BACKEND,
+    OPT_HELP
+};
+
+static const char bench_usage[] =
+    "usage: sockecho bench [options] HOST [PORT]\n"
+    "\n"
+    "Loads the echo server on HOST (port 27015) and verifies every echoed byte.\n"
+    "\n"
+    "      --mode MODE         rr (default): message, echo, repeat; rate: --rate msg/s\n"
+    "                          open loop; sessions: connect, send, half-close, read to\n"
+    "                          FIN, close, repeat; bulk: stream both ways; idle: hold\n"
+    "  -c, --conns N           connections (default 10; bulk 1, idle 100)\n"
+    "      --concurrency N     sessions in flight (same as -c; default 32)\n"
+    "  -s, --size BYTES        message / session payload size (default 64)\n"
+    "  -r, --rate N            rate: messages per second over all connections\n"
+    "      --bytes BYTES       bulk: bytes per connection (default: until the end)\n"
+    "  -n, --count N           stop after N messages (rr, rate) or sessions\n"
+    "  -d, --duration T        measured time (default 10s, at most 1h)\n"
+    "  -w, --warmup T          unmeasured time first (default 0)\n"
+    "  -t, --threads N         worker threads, one event loop each (default 1)\n"
+    "      --seed N            pattern seed (default 1)\n"
+    "      --source-range CIDR source addresses (default 127.0.0.0/8 for loopback)\n"
+    "      --connect-timeout T per-address connect timeout (default 5s)\n"
+    "      --timeout T         a connection that waits T for a byte fails (default 10s)\n"
+    "      --interval T        report every T too\n"
+    "      --json              JSON (NDJSON with --interval) instead of text\n"
+    "      --backend NAME      event loop backend: %s\n"
+    "  -4, -6                  use IPv4 / IPv6 addresses only\n"
+    "\n"
+    "Exit codes: 0 every byte verified, 1 error, 2 usage, 3 resolve, 4 refused,\n"
+    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout.\n"
+    "\n"
+    "Examples:\n"
+    "  sockecho bench --mode rr -c 50 -s 512 -d 5 127.0.0.1\n"
+    "  sockecho bench --mode rate -r 20000 -c 100 --interval 1s 127.0.0.1\n"
+    "  sockecho bench --mode sessions --concurrency 32 -s 14 --json 127.0.0.1\n"
+    "  sockecho bench --mode bulk --bytes 1G 127.0.0.1\n";
+
+static const se_optdef bench_options[] = {
+    {"ipv4", '4', 0, OPT_IPV4},
+    {"ipv6", '6', 0, OPT_IPV6},
+    {"mode", 0, 1, OPT_MODE},
+    {"conns", 'c', 1, OPT_CONNS},
+    {"concurrency", 0, 1, OPT_CONNS},
+    {"size", 's', 1, OPT_SIZE},
+    {"rate", 'r', 1, OPT_RATE},
+    {"bytes", 0, 1, OPT_BYTES},
+    {"count", 'n', 1, OPT_COUNT},
+    {"duration", 'd', 1, OPT_DURATION},
+    {"warmup", 'w', 1, OPT_WARMUP},
+    {"threads", 't', 1, OPT_THREADS},
+    {"seed", 0, 1, OPT_SEED},
+    {"source-range", 0, 1, OPT_SOURCE_RANGE},
+    {"connect-timeout", 0, 1, OPT_CONNECT_TIMEOUT},
+    {"timeout", 0, 1, OPT_TIMEOUT},
+    {"interval", 0, 1, OPT_INTERVAL},
+    {"json", 0, 0, OPT_JSON},
+    {"backend", 0, 1, OPT_BACKEND},
+    {"help", 'h', 0, OPT_HELP},
+    {NULL, 0, 0, 0},
+};
+
+/* Which options were given, for the combination checks. */
+typedef struct given {
+    int conns, size, rate, bytes, count;
+} given;
+
+static uint64_t default_conns(se_bench_mode mode)
+{
+    switch (mode) {
+    case SE_BENCH_SESSIONS:
+        return 32;
+    case SE_BENCH_BULK:
+        return 1;
+    case SE_BENCH_IDLE:
+        return 100;
+    default:
+        return 10;
+    }
+}
+
+/* The block that rejects bad combinations (netcat's model). */
+static int check_combinations(se_bench_options *opt, const given *g)
+{
+    se_bench_mode m = opt->mode;
+    const char *mode = se_bench_mode_name(m);
+    int messages = m == SE_BENCH_RR || m == SE_BENCH_RATE;
+    if (!opt->host)
+        return se_usage_error("missing HOST");
+    if (opt->family == -1)
+        return se_usage_error("-4 and -6 exclude each other");
+    if (m == SE_BENCH_RATE && !g->rate)
+        return se_usage_error("--mode rate needs --rate");
+    if (g->rate && m != SE_BENCH_RATE)
+        return se_usage_error("--rate applies only to --mode rate, not %s", mode);
+    if (g->bytes && m != SE_BENCH_BULK)
+        return se_usage_error("--bytes applies only to --mode bulk, not %s", mode);
+    if (g->size && !messages && m != SE_BENCH_SESSIONS)
+        return se_usage_error("--size does not apply to --mode %s", mode);
+    if (g->count && !messages && m != SE_BENCH_SESSIONS)
+        return se_usage_error("--count does not apply to --mode %s", mode);
+    if (!g->conns)
+        opt->conns = default_conns(m);
+    if (opt->conns < opt->threads)
+        return se_usage_error("--threads %llu needs at least as many connections (-c)",
+                              (unsigned long long)opt->threads);
+    if (g->count && opt->count < opt->threads)
+        return se_usage_error("--count must be at least --threads (%llu)",
+                              (unsigned long long)opt->threads);
+    if (opt->backend && se_check_backend(opt->backend))
+        return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt->backend,
+                              se_loop_backend_names());
+    return 0;
+}
+
+static int parse_duration(const se_args *args, uint64_t min_ms, uint64_t max_ms, uint64_t *out)
+{
+    char err[160];
+    if (se_parse_duration_ms(args->value, max_ms, out, err, sizeof err))
+        return se_usage_error("%s: %s", args->name, err);
+    if (*out < min_ms)
+        return se_usage_error("%s: must be at least %llu ms", args->name,
+                              (unsigned long long)min_ms);
+    return 0;
+}
+
+static int parse_count(const se_args *args, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char err[160];
+    if (se_parse_uint(args->value, min, max, out, err, sizeof err))
+        return se_usage_error("%s: %s", args->name, err);
+    return 0;
+}
+
+static int parse_option(int id, const se_args *args, se_bench_options *opt, given *g)
+{
+    char err[160];
+    const char *v = args->value;
+    switch (id) {
+    case OPT_IPV4:
+        opt->family = opt->family == AF_INET6 ? -1 : AF_INET;
+        return 0;
+    case OPT_IPV6:
+        opt->family = opt->family == AF_INET ? -1 : AF_INET6;
+        return 0;
+    case OPT_MODE:
+        if (se_bench_mode_parse(v, &opt->mode))
+            return se_usage_error("--mode: unknown mode '%.40s' (rr, rate, sessions, bulk, idle)",
+                                  v);
+        return 0;
+    case OPT_CONNS:
+        g->conns = 1;
+        return parse_count(args, 1, MAX_CONNS, &opt->conns);
+    case OPT_SIZE:
+        g->size = 1;
+        if (se_parse_bytes(v, 1, MAX_SIZE, &opt->size, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        return 0;
+    case OPT_RATE:
+        g->rate = 1;
+        return parse_count(args, 1, 100000000, &opt->rate);
+    case OPT_BYTES:
+        g->bytes = 1;
+        if (se_parse_bytes(v, 1, 1ull << 50, &opt->bytes, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        return 0;
+    case OPT_COUNT:
+        g->count = 1;
+        return parse_count(args, 1, UINT64_MAX, &opt->count);
+    case OPT_DURATION:
+        return parse_duration(args, 1, MAX_BENCH_MS, &opt->duration_ms);
+    case OPT_WARMUP:
+        return parse_duration(args, 0, MAX_BENCH_MS, &opt->warmup_ms);
+    case OPT_THREADS:
+        return parse_count(args, 1, MAX_THREADS, &opt->threads);
+    case OPT_SEED:
+        return parse_count(args, 0, UINT64_MAX, &opt->seed);
+    case OPT_SOURCE_RANGE: {
+        se_source_range range;
+        if (se_source_range_parse(v, &range, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        opt->source_range = v;
+        return 0;
+    }
+    case OPT_CONNECT_TIMEOUT:
+        return parse_duration(args, 1, MAX_DURATION_MS, &opt->connect_timeout_ms);
+    case OPT_TIMEOUT:
+        return parse_duration(args, 1, MAX_DURATION_MS, &opt->timeout_ms);
+    case OPT_INTERVAL:
+        return parse_duration(args, 10, MAX_BENCH_MS, &opt->interval_ms);
+    case OPT_JSON:
+        opt->json = 1;
+        return 0;
+    case OPT_BACKEND:
+        opt->backend = v;
+        return 0;
+    }
+    return 0;
+}
+
+int se_cmd_bench(int argc, char **argv)
+{
+    se_command_name = "sockecho bench";
+    se_bench_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.family = AF_UNSPEC;
+    opt.port = DEFAULT_PORT;
+    opt.size = 64;
+    opt.threads = 1;
+    opt.seed = 1;
+    opt.duration_ms = 10000;
+    opt.connect_timeout_ms = 5000;
+    opt.timeout_ms = 10000;
+    given g = {0};
+    int positional = 0, port;
+    char err[256];
+    se_args args;
+    se_args_init(&args, argc, argv);
+    for (;;) {
+        int id = se_args_next(&args, bench_options, err, sizeof err);
+        if (id == SE_ARG_END)
+            break;
+        if (id == SE_ARG_ERROR)
+            return se_usage_error("%s", err);
+        if (id == OPT_HELP) {
+            printf(bench_usage, se_loop_backend_names());
+            return 0;
+        }
+        if (id == SE_ARG_POSITIONAL) {
+            if (positional == 0)
+                opt.host = args.value;
+            else if (positional == 1 && se_parse_port(args.value, 0, &port, err, sizeof err))
+                return se_usage_error("PORT: %s", err);
+            else if (positional == 1)
+                opt.port = args.value;
+            else
+                return se_usage_error("unexpected argument '%.40s'", args.value);
+            positional++;
+            continue;
+        }
+        int rc = parse_option(id, &args, &opt, &g);
+        if (rc)
+            return rc;
+    }
+    int rc = check_combinations(&opt, &g);
+    if (rc)
+        return rc;
+    opt.progress = !opt.interval_ms && se_stderr_is_tty();
+
+    rc = se_platform_init();
+    if (rc) {
+        fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
+                se_strerror(rc));
+        return 1;
+    }
+    rc = se_bench_run(&opt);
+    se_platform_cleanup();
+    return rc;
+}
