@@ -4,6 +4,10 @@
 #   make run            build, then the seed session (scripts/demo.sh)
 #   make test           deps, build native + asan + windows, run all three suites
 #   make format         clang-format -i every C file under src/ and tests/
+#   make install        build, then install (PREFIX=/usr/local, DESTDIR honoured)
+#   make package        build, then a Debian package in build/packages (CPack)
+#   make package-windows  build the Windows tree, then a zip of the static
+#                       sockecho.exe, README and LICENSE in build/packages
 #   make clean          remove build/ (stopping its Wine server first)
 #
 # Each recipe runs in one bash (.ONESHELL) with -e -u -o pipefail.
@@ -16,8 +20,11 @@ MAKEFLAGS += --no-print-directory
 
 NPROC ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := native asan windows
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all build run test deps format clean $(addprefix build-,$(PRESETS))
+.PHONY: all build run test deps format clean install package package-windows \
+        $(addprefix build-,$(PRESETS))
 
 all: build
 
@@ -38,6 +45,21 @@ run: build-native
 
 deps:
 	@scripts/deps.sh
+
+# CMake's install of the native tree: bin/sockecho, libsockecho (static,
+# shared, pkg-config and CMake files), the header, man pages, docs, contrib
+# examples, bash completion. DESTDIR stages it (packagers).
+install: build-native
+	@echo "cmake --install build/native --prefix $(PREFIX)$(if $(DESTDIR), (DESTDIR=$(DESTDIR)))"
+	DESTDIR="$(DESTDIR)" cmake --install build/native --prefix "$(PREFIX)"
+
+package: build-native
+	@cpack --config build/native/CPackConfig.cmake -B build/packages
+	rm -rf build/packages/_CPack_Packages
+
+package-windows: build-windows
+	@cpack --config build/windows/CPackConfig.cmake -B build/packages
+	rm -rf build/packages/_CPack_Packages
 
 format:
 	@files=$$(find src tests -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)

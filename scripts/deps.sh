@@ -45,6 +45,10 @@ packages=(
     ncat:ncat
     coreutils:timeout
     libnss-wrapper:/usr/lib/x86_64-linux-gnu/libnss_wrapper.so
+    scdoc:scdoc
+    pkg-config:pkg-config
+    tmux:tmux
+    dpkg:dpkg-deb
 )
 
 missing_pkgs=()

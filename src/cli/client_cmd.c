@@ -4,6 +4,7 @@
 #include "cli/options.h"
 #include "cli/report.h"
 #include "client/client.h"
+#include "client/progress.h"
 #include "client/udp_client.h"
 #include "loop/loop.h"
 
@@ -47,10 +48,10 @@ static const char client_usage[] =
     "      --seed N            pattern seed for --size (default 1)\n"
     "  -o, --output FILE       write the echo to FILE ('-': standard output)\n"
     "      --connect-timeout T per-address connect timeout (default 5s)\n"
-    "      --idle-timeout T    give up when nothing moves for T (default 30s, 0: never)\n"
+    "      --idle-timeout T    give up when nothing moves for T (30s; 0: never)\n"
     "      --drain-timeout T   give up when no FIN comes T after the half-close\n"
     "                          (default 10s, 0: never)\n"
-    "      --expect-trailer N  expect N trailer bytes after the echo (server --trailer)\n"
+    "      --expect-trailer N  expect N bytes of server --trailer after the echo\n"
     "      --backend NAME      event loop backend: %s\n"
     "      --udp               UDP echo: --count datagrams, each awaited --timeout\n"
     "      --count N           datagrams to send with --udp (default 5)\n"
@@ -276,6 +277,13 @@ int se_cmd_client(int argc, char **argv)
         se_payload_message(&payload, text, strlen(text));
     }
 
+    /* A live progress line only on a terminal, never in files or pipes. */
+    se_progress progress;
+    if (!quiet && se_stderr_is_tty()) {
+        uint64_t total = file ? 0 : payload.size + opt.expect_trailer;
+        se_progress_init(&progress, stderr, total);
+        opt.progress = &progress;
+    }
     se_client_result result;
     se_verdict verdict = se_client_run(&opt, &payload, &result);
     int connected = result.address[0] != '\0';

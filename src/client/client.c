@@ -1,6 +1,7 @@
 /* The verifying echo client; see client.h. */
 #include "client/client.h"
 
+#include "client/progress.h"
 #include "conn/conn.h"
 #include "util/pattern.h"
 
@@ -21,7 +22,7 @@ typedef struct client {
     se_client_result *res;
     se_loop loop;
     se_conn conn;
-    se_timer idle_timer, drain_timer, pump_timer;
+    se_timer idle_timer, drain_timer, pump_timer, progress_timer;
     uint64_t last_progress_ms, last_bytes_out;
     char *chunk;  /* payload about to be sent */
     char *expect; /* expected echo, for comparison */
@@ -80,6 +81,8 @@ static void on_error(se_conn *conn, int err);
 
 static void fail_local(client *c, const char *what, int err)
 {
+    if (!c->verdict_set)
+        c->res->error = err;
     set_verdict(c, SE_VERDICT_ERROR, "%s: %s", what, se_strerror(err));
     se_conn_abort(&c->conn);
 }
@@ -189,6 +192,8 @@ static void on_read(se_conn *conn, const char *data, size_t len)
         fail_local(c, "cannot write output", se_last_file_error());
         return;
     }
+    if (c->opt->on_echo)
+        c->opt->on_echo(c->opt->echo_arg, data, len);
     if (c->verdict_set)
         se_payload_release(c->payload, c->payload->produced);
     else
@@ -217,6 +222,8 @@ static void on_eof(se_conn *conn)
 static void on_error(se_conn *conn, int err)
 {
     client *c = conn->data;
+    if (!c->verdict_set)
+        c->res->error = err;
     if (se_err_is_reset(err))
         set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
                     se_strerror(err), (unsigned long long)conn->bytes_out,
@@ -257,12 +264,23 @@ static void on_drain_timer(se_loop *loop, se_timer *t)
     se_conn_abort(&c->conn);
 }
 
+static void on_progress_timer(se_loop *loop, se_timer *t)
+{
+    client *c = t->data;
+    se_progress_update(c->opt->progress, c->conn.bytes_out, c->res->bytes_received, se_now_ns());
+    if (se_timer_start(loop, t, SE_PROGRESS_INTERVAL_MS))
+        se_progress_clear(c->opt->progress);
+}
+
 static void on_close(se_conn *conn)
 {
     client *c = conn->data;
     se_timer_stop(&c->loop, &c->idle_timer);
     se_timer_stop(&c->loop, &c->drain_timer);
     se_timer_stop(&c->loop, &c->pump_timer);
+    se_timer_stop(&c->loop, &c->progress_timer);
+    if (c->opt->progress)
+        se_progress_clear(c->opt->progress);
     c->res->bytes_sent = conn->bytes_out;
     se_loop_stop(&c->loop);
 }
@@ -315,6 +333,7 @@ static void describe_connect_failure(client *c)
     }
     c->verdict_set = 1;
     r->verdict = all_refused ? SE_VERDICT_REFUSED : SE_VERDICT_UNREACHABLE;
+    r->error = r->attempt_count ? r->attempts[r->attempt_count - 1].status : 0;
 }
 
 static void on_connect(se_conn *conn, int status)
@@ -334,6 +353,10 @@ static void on_connect(se_conn *conn, int status)
     int err = se_conn_read_start(conn);
     if (!err && c->opt->idle_timeout_ms)
         err = se_timer_start(&c->loop, &c->idle_timer, c->opt->idle_timeout_ms);
+    if (!err && c->opt->progress) {
+        se_progress_start(c->opt->progress, c->connected_ns);
+        err = se_timer_start(&c->loop, &c->progress_timer, SE_PROGRESS_INTERVAL_MS);
+    }
     if (err) {
         fail_local(c, "cannot start", err);
         return;
@@ -385,6 +408,7 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     err = resolve(opt, &list);
     if (err) {
         set_verdict(&c, SE_VERDICT_RESOLVE, "cannot resolve %s: %s", opt->host, se_strerror(err));
+        result->error = err;
     } else if ((err = se_loop_init(&c.loop, opt->backend)) != 0) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
     } else {
@@ -393,6 +417,7 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
         se_timer_init(&c.idle_timer, on_idle_timer, &c);
         se_timer_init(&c.drain_timer, on_drain_timer, &c);
         se_timer_init(&c.pump_timer, on_pump_timer, &c);
+        se_timer_init(&c.progress_timer, on_progress_timer, &c);
         se_conn_init(&c.conn, &c.loop, &client_callbacks, &c);
         if (!c.chunk || !c.expect)
             set_verdict(&c, SE_VERDICT_ERROR, "out of memory");

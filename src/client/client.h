@@ -39,6 +39,10 @@ typedef struct se_client_options {
     uint64_t drain_timeout_ms; /* 0: none */
     uint64_t expect_trailer;   /* bytes of the server's --trailer after the echo */
     FILE *log;                 /* connect attempts are logged here; NULL: not */
+    /* Optional: each chunk of the echo as it arrives (the library's sink). */
+    void (*on_echo)(void *arg, const char *data, size_t len);
+    void *echo_arg;
+    struct se_progress *progress; /* live progress line (progress.h); NULL: none */
 } se_client_options;
 
 typedef struct se_attempt {
@@ -51,6 +55,7 @@ typedef struct se_attempt {
 typedef struct se_client_result {
     se_verdict verdict;
     char detail[512]; /* one line explaining a verdict other than complete */
+    int error;        /* the SE_E* code behind the verdict, 0 if none */
     uint64_t bytes_sent, bytes_received;
     int fin_received;
     int have_mismatch;

@@ -61,7 +61,15 @@ static int keep(se_payload *p, const char *data, size_t len)
 long se_payload_next(se_payload *p, char *buf, size_t cap)
 {
     size_t n;
-    if (p->kind == SE_PAYLOAD_STREAM) {
+    if (p->kind == SE_PAYLOAD_STREAM && p->read) {
+        long got = p->read(p->read_arg, buf, cap);
+        if (got < 0)
+            return got;
+        n = (size_t)got < cap ? (size_t)got : cap;
+        int err = keep(p, buf, n);
+        if (err)
+            return err;
+    } else if (p->kind == SE_PAYLOAD_STREAM) {
         n = fread(buf, 1, cap, p->file);
         if (n == 0 && ferror(p->file))
             return se_last_file_error();

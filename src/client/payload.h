@@ -20,6 +20,10 @@ typedef struct se_payload {
     uint64_t size;       /* MESSAGE, PATTERN: total bytes */
     uint64_t seed;       /* PATTERN */
     FILE *file;          /* STREAM */
+    /* STREAM without a file: READ(READ_ARG, ...) returns a count, 0 at the
+     * end, or an SE_E* code (the library's source callback). */
+    long (*read)(void *arg, char *buf, size_t cap);
+    void *read_arg;
     int owns_file;
     uint64_t produced; /* bytes handed out by se_payload_next() */
     int finished;      /* se_payload_next() has returned 0 */

@@ -1,0 +1,253 @@
+/* libsockecho: the verifying echo session of `sockecho client` as a small C
+ * library (POSIX sockets and Winsock 2).
+ *
+ * One session runs the whole connection lifecycle, blocking the calling
+ * thread until it ends:
+ *
+ *   1. resolve HOST and PORT (getaddrinfo) and try each address in order
+ *      until one connects, each within the connect timeout;
+ *   2. send the payload (a buffer, a generated pattern, or bytes a callback
+ *      produces) while receiving and verifying the echo, so that no payload
+ *      size deadlocks;
+ *   3. half-close (shutdown SHUT_WR / SD_SEND) after the last byte;
+ *   4. keep receiving until the server's FIN, at most the drain timeout;
+ *   5. close, and give exactly one verdict, with byte counts and timings.
+ *
+ *     #include <sockecho.h>
+ *
+ *     sockecho_init();
+ *     sockecho_session *s = sockecho_session_new(NULL);
+ *     sockecho_session_set_buffer(s, "hello", 5);
+ *     int verdict = sockecho_session_run(s, "127.0.0.1", "27015");
+ *     printf("%s\n", sockecho_verdict_name(verdict));
+ *     sockecho_session_free(s);
+ *     sockecho_cleanup();
+ *
+ * Build: `pkg-config --cflags --libs sockecho`, or in CMake
+ * `find_package(sockecho)` and link `sockecho::sockecho` (shared) or
+ * `sockecho::sockecho_static`.
+ *
+ * Conventions: functions that can fail return 0 (or a count, or a verdict,
+ * which are never negative) on success and a negative SOCKECHO_E* code on
+ * failure. Strings returned by the library are static or owned by the
+ * session they came from (valid until sockecho_session_free). Sessions are
+ * independent: different threads may run different sessions at once; one
+ * session is never used by two threads at once. */
+#ifndef SOCKECHO_H
+#define SOCKECHO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* SOCKECHO_API marks the exported functions. A Windows DLL needs
+ * __declspec(dllexport) while it is built and dllimport where it is used;
+ * this is the one platform test of the project outside src/platform/, as a
+ * public header cannot include the platform layer. Define SOCKECHO_STATIC
+ * when linking the static library on Windows (the CMake target
+ * sockecho::sockecho_static does it for you). */
+#if defined(_WIN32) && !defined(SOCKECHO_STATIC)
+#ifdef SOCKECHO_BUILDING
+#define SOCKECHO_API __declspec(dllexport)
+#else
+#define SOCKECHO_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define SOCKECHO_API __attribute__((visibility("default")))
+#else
+#define SOCKECHO_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SOCKECHO_VERSION_MAJOR 0
+#define SOCKECHO_VERSION_MINOR 1
+#define SOCKECHO_VERSION_PATCH 0
+
+/* The library's version, "0.1.0" (static string). */
+SOCKECHO_API const char *sockecho_version(void);
+
+/* ---- error codes ----
+ *
+ * Negative, stable values (libuv's model). The OS's errno and WSA codes are
+ * translated into these, so a program sees the same code on every system.
+ * sockecho_err_name() gives the name ("ECONNREFUSED"), sockecho_strerror()
+ * the message ("Connection refused"). */
+enum {
+    SOCKECHO_OK = 0,
+    SOCKECHO_EOF = -3999,          /* end of stream */
+    SOCKECHO_EAGAIN = -3998,       /* resource temporarily unavailable */
+    SOCKECHO_EINPROGRESS = -3997,  /* operation in progress */
+    SOCKECHO_EINTR = -3996,        /* interrupted system call */
+    SOCKECHO_ECONNREFUSED = -3995, /* connection refused */
+    SOCKECHO_ECONNRESET = -3994,   /* connection reset by peer */
+    SOCKECHO_ECONNABORTED = -3993, /* software caused connection abort */
+    SOCKECHO_ETIMEDOUT = -3992,    /* connection timed out */
+    SOCKECHO_ENETUNREACH = -3991,  /* network is unreachable */
+    SOCKECHO_EHOSTUNREACH = -3990, /* no route to host */
+    SOCKECHO_ENETDOWN = -3989,     /* network is down */
+    SOCKECHO_EADDRINUSE = -3988,   /* address already in use */
+    SOCKECHO_EADDRNOTAVAIL = -3987,
+    SOCKECHO_EAFNOSUPPORT = -3986,
+    SOCKECHO_EPIPE = -3985,
+    SOCKECHO_ENOTCONN = -3984,
+    SOCKECHO_ESHUTDOWN = -3983,
+    SOCKECHO_EMFILE = -3982,
+    SOCKECHO_ENFILE = -3981,
+    SOCKECHO_ENOBUFS = -3980,
+    SOCKECHO_ENOMEM = -3979, /* out of memory */
+    SOCKECHO_EACCES = -3978,
+    SOCKECHO_ENOENT = -3977,
+    SOCKECHO_EISDIR = -3976,
+    SOCKECHO_EINVAL = -3975, /* invalid argument, or a call out of order */
+    SOCKECHO_ENOTSOCK = -3974,
+    SOCKECHO_ENOSYS = -3973,
+    SOCKECHO_EIO = -3972, /* input/output error (e.g. a source callback's) */
+    SOCKECHO_ENOSPC = -3971,
+    SOCKECHO_EAI_NONAME = -3970, /* name or service not known */
+    SOCKECHO_EAI_AGAIN = -3969,  /* temporary failure in name resolution */
+    SOCKECHO_EAI_FAIL = -3968,
+    SOCKECHO_EAI_FAMILY = -3967, /* no address of the requested family */
+    SOCKECHO_EUNKNOWN = -3966    /* an OS error without a portable code */
+};
+
+/* The name of CODE ("ECONNREFUSED"; "EUNKNOWN" for a code outside the
+ * table; "OK" for 0). Never NULL; static. */
+SOCKECHO_API const char *sockecho_err_name(int code);
+
+/* The message of CODE ("Connection refused"). Never NULL; static. */
+SOCKECHO_API const char *sockecho_strerror(int code);
+
+/* ---- verdicts ----
+ *
+ * Every session ends with exactly one verdict. The values are the exit
+ * codes of `sockecho client`. When several things go wrong, the first one
+ * observed wins. */
+typedef enum sockecho_verdict {
+    SOCKECHO_COMPLETE = 0,    /* every byte came back unchanged, then FIN */
+    SOCKECHO_ERROR = 1,       /* a local failure (memory, source callback) */
+    SOCKECHO_RESOLVE = 3,     /* HOST could not be resolved */
+    SOCKECHO_REFUSED = 4,     /* every address refused the connection */
+    SOCKECHO_UNREACHABLE = 5, /* no address could be reached (timeout, ...) */
+    SOCKECHO_TRUNCATED = 6,   /* the server's FIN came before the whole echo */
+    SOCKECHO_EXCESS = 7,      /* the server sent bytes never sent to it */
+    SOCKECHO_MISMATCH = 8,    /* an echoed byte differs */
+    SOCKECHO_RESET = 9,       /* the connection was reset */
+    SOCKECHO_TIMEOUT = 10     /* the idle or drain timeout expired */
+} sockecho_verdict;
+
+/* "complete", "mismatch", ... for a verdict value; "unknown" otherwise.
+ * Static. */
+SOCKECHO_API const char *sockecho_verdict_name(int verdict);
+
+/* ---- library ---- */
+
+/* Starts the socket library (WSAStartup 2.2 on Windows; on POSIX, ignores
+ * SIGPIPE for the process). Call it before the first session; each
+ * successful call is paired with one sockecho_cleanup(). Returns 0 or a
+ * SOCKECHO_E* code. */
+SOCKECHO_API int sockecho_init(void);
+
+/* Undoes one sockecho_init() (WSACleanup on Windows). No session may be
+ * running. */
+SOCKECHO_API void sockecho_cleanup(void);
+
+/* ---- sessions ---- */
+
+/* How a session connects and when it gives up. Fill it with
+ * sockecho_options_init() and change what you need: fields added later get
+ * their defaults that way. */
+typedef struct sockecho_options {
+    int family;                  /* 0: any address; 4 or 6: IPv4 / IPv6 only */
+    uint64_t connect_timeout_ms; /* per address (default 5000; must be > 0) */
+    uint64_t idle_timeout_ms;  /* nothing moved either way for so long (default 30000; 0: never) */
+    uint64_t drain_timeout_ms; /* no FIN so long after the half-close (default 10000; 0: never) */
+    uint64_t expect_trailer;   /* bytes the server sends after the echo (`--trailer`) */
+} sockecho_options;
+
+/* Fills OPT with the defaults of `sockecho client`. */
+SOCKECHO_API void sockecho_options_init(sockecho_options *opt);
+
+typedef struct sockecho_session sockecho_session;
+
+/* Produces the next bytes to send: copies at most CAP bytes into BUF and
+ * returns their count; 0 ends the payload (the session then half-closes); a
+ * negative SOCKECHO_E* code aborts the session with the verdict
+ * SOCKECHO_ERROR. The session keeps a copy of what was produced until its
+ * echo is verified, so memory follows the echo's lag, not the payload. */
+typedef long (*sockecho_source_fn)(void *arg, void *buf, size_t cap);
+
+/* Receives each chunk of the echo as it arrives, in order (LEN > 0; DATA is
+ * valid only during the call). Called before the chunk is verified. */
+typedef void (*sockecho_sink_fn)(void *arg, const void *data, size_t len);
+
+/* Creates a session with OPT (copied; NULL: defaults). Its payload is the
+ * seed's "this is a test" until one of the set_* calls below changes it.
+ * Returns NULL when out of memory. Free it with sockecho_session_free(). */
+SOCKECHO_API sockecho_session *sockecho_session_new(const sockecho_options *opt);
+
+/* Payload: LEN bytes at DATA. DATA is borrowed and must stay valid and
+ * unchanged until sockecho_session_run() returns. Returns 0 or
+ * SOCKECHO_EINVAL (after run, or DATA NULL with LEN > 0). */
+SOCKECHO_API int sockecho_session_set_buffer(sockecho_session *s, const void *data, size_t len);
+
+/* Payload: SIZE bytes of the seeded pattern of `sockecho client --size
+ * --seed` (computed, never held in memory). Returns 0 or SOCKECHO_EINVAL. */
+SOCKECHO_API int sockecho_session_set_pattern(sockecho_session *s, uint64_t size, uint64_t seed);
+
+/* Payload: what FN produces (see sockecho_source_fn), called with ARG on the
+ * thread running the session. Returns 0 or SOCKECHO_EINVAL. */
+SOCKECHO_API int sockecho_session_set_source(sockecho_session *s, sockecho_source_fn fn, void *arg);
+
+/* Hands every chunk of the echo to FN with ARG (NULL: the echo is only
+ * verified). Returns 0 or SOCKECHO_EINVAL. */
+SOCKECHO_API int sockecho_session_set_sink(sockecho_session *s, sockecho_sink_fn fn, void *arg);
+
+/* Runs the session against HOST and PORT (a number, "27015" when NULL),
+ * blocking until it ends, and returns its verdict (>= 0). Returns a
+ * negative SOCKECHO_E* code, and runs nothing, when HOST is NULL, the
+ * options are invalid, or the session has already run (one run per
+ * session). sockecho_init() must have been called. */
+SOCKECHO_API int sockecho_session_run(sockecho_session *s, const char *host, const char *port);
+
+/* What a finished session measured. Times are milliseconds, -1 for a phase
+ * that did not happen. */
+typedef struct sockecho_result {
+    int verdict;             /* a sockecho_verdict */
+    int error;               /* the SOCKECHO_E* behind the verdict, 0 if none */
+    uint64_t bytes_sent;     /* payload bytes the kernel accepted */
+    uint64_t bytes_received; /* echo bytes received */
+    int fin_received;        /* 1 when the server's FIN arrived */
+    int64_t fault_offset;    /* first mismatching or excess byte; -1: none */
+    char address[72];        /* numeric address connected to; "" if none */
+    int port;                /* its port; 0 if none */
+    double connect_ms;       /* the successful connect attempt */
+    double transfer_ms;      /* connected -> half-close sent */
+    double close_ms;         /* half-close sent -> server's FIN */
+    size_t attempts;         /* connect attempts (see sockecho_session_attempt) */
+} sockecho_result;
+
+/* Fills *OUT with the result of S. Returns 0, or SOCKECHO_EINVAL when S has
+ * not run. */
+SOCKECHO_API int sockecho_session_result(const sockecho_session *s, sockecho_result *out);
+
+/* One line explaining a verdict other than complete ("cannot connect to
+ * localhost [::1]:27015: Connection refused", "mismatch at byte 4 (sent 0x41,
+ * received 0x61)"); "" when complete or not run. Owned by S. */
+SOCKECHO_API const char *sockecho_session_detail(const sockecho_session *s);
+
+/* Connect attempt INDEX (0 .. attempts - 1) of S: its numeric ADDRESS (owned
+ * by S), PORT, STATUS (0 connected, or a SOCKECHO_E* code) and duration in
+ * MS; each out-pointer may be NULL. Returns 0 or SOCKECHO_EINVAL. */
+SOCKECHO_API int sockecho_session_attempt(const sockecho_session *s, size_t index,
+                                          const char **address, int *port, int *status, double *ms);
+
+/* Frees S and everything it owns. NULL is ignored. */
+SOCKECHO_API void sockecho_session_free(sockecho_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

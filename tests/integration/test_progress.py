@@ -1,0 +1,109 @@
+"""The client's live progress line: shown on a terminal (tmux runs the
+client in a real pseudo-terminal, capture-pane reads the screen), updated
+while the transfer runs and erased at the end; never written when standard
+error is a file or a pipe."""
+# ctest-builds: native asan
+
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import time
+
+import harness
+from harness import Skip, check
+
+RATE = 1 << 20  # the slow server echoes about 1 MiB/s
+SIZE = 2 << 20  # so the 2 MiB transfer lasts about 2 s
+
+
+def slow_echo(session, stop):
+    """Echoes every byte, at most RATE bytes per second."""
+    start = time.monotonic()
+    sent = 0
+    while True:
+        data = session.recv(16384)
+        if not data:
+            break
+        session.conn.sendall(data)
+        sent += len(data)
+        ahead = sent / RATE - (time.monotonic() - start)
+        if ahead > 0 and not stop.wait(ahead):
+            continue
+    session.conn.shutdown(socket.SHUT_WR)
+
+
+class Tmux:
+    """A private tmux server (its own socket) running one command in a
+    150x20 window."""
+
+    def __init__(self, ctx, command):
+        if not shutil.which('tmux'):
+            raise Skip('tmux is not installed (scripts/deps.sh installs it)')
+        self.base = ['tmux', '-S', ctx.tmp('tmux.sock'), '-f', '/dev/null']
+        env = dict(os.environ, TERM='xterm')
+        subprocess.run(self.base + ['new-session', '-d', '-x', '150', '-y', '20',
+                                    command + '; echo EXIT=$?; sleep 60'],
+                       check=True, env=env, timeout=20)
+
+    def screen(self):
+        return subprocess.run(self.base + ['capture-pane', '-p'], stdout=subprocess.PIPE,
+                              check=True, timeout=20).stdout.decode(errors='replace')
+
+    def wait_for(self, predicate, timeout, what):
+        """Polls the screen (every 50 ms, bounded) until PREDICATE(screen)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError('no %s on the terminal within %.0fs: %r'
+                                     % (what, timeout, screen.strip()[-500:]))
+            time.sleep(0.05)
+
+    def close(self):
+        subprocess.run(self.base + ['kill-server'], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=20)
+
+
+def client_command(ctx, port):
+    return ' '.join(shlex.quote(a) for a in
+                    ctx.cmd(['client', '--size', SIZE, '127.0.0.1', port]))
+
+
+def test_progress_line_on_a_terminal(ctx):
+    with harness.PyServer(slow_echo) as server:
+        tmux = Tmux(ctx, client_command(ctx, server.port))
+        try:
+            # While it runs: bytes, total, percentage, rate and ETA.
+            line = tmux.wait_for(lambda s: 'ETA' in s and 'echoed' in s, 20, 'progress line')
+            line = next(l for l in line.split('\n') if 'ETA' in l)
+            check(line.startswith('sent ') and ' of 2.00 MiB (' in line and '/s, ETA ' in line,
+                  'progress line: %r', line)
+            # It is rewritten in place: a later screen shows another figure
+            # on the same single line.
+            later = tmux.wait_for(lambda s: 'EXIT=' in s or
+                                  ('ETA' in s and line not in s), 20, 'updated progress line')
+            screen = tmux.wait_for(lambda s: 'EXIT=' in s, 30, 'end of the client')
+        finally:
+            tmux.close()
+    check(later.count('ETA') <= 1, 'more than one progress line: %r', later)
+    check('EXIT=0' in screen, 'client failed: %r', screen)
+    check('echoed' not in screen and 'ETA' not in screen,
+          'the progress line was not erased: %r', screen)
+    rows = [r.rstrip() for r in screen.split('\n') if r.strip()]
+    check(rows[-4:] == ['Bytes Sent: %d' % SIZE, 'Bytes received: %d' % SIZE,
+                        'Connection closed', 'EXIT=0'],
+          'the report is not intact after the progress line: %r', rows[-6:])
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(ctx):
+    with harness.PyServer(slow_echo) as server:
+        result = harness.run_client(ctx, ['--size', SIZE, '127.0.0.1', server.port])
+    check(result.rc == 0 and result.err == '' and
+          result.out == harness.seed_report(SIZE, SIZE),
+          'client with stderr in a file: %s', result.describe())
+    check(result.elapsed > 1.0, 'the transfer was too fast (%.2fs) to show anything',
+          result.elapsed)
