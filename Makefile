@@ -3,6 +3,7 @@
 #   make / make build   configure + build the native tree (build/native)
 #   make run            build, then the seed session (scripts/demo.sh)
 #   make test           deps, build native + asan + windows, run all three suites
+#   make bench          benchmarks against peers: docs/BENCHMARKS.md (not a test)
 #   make format         clang-format -i every C file under src/ and tests/
 #   make install        build, then install (PREFIX=/usr/local, DESTDIR honoured)
 #   make package        build, then a Debian package in build/packages (CPack)
@@ -23,7 +24,7 @@ PRESETS := native asan windows
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all build run test deps format clean install package package-windows \
+.PHONY: all build run test bench deps format clean install package package-windows \
         $(addprefix build-,$(PRESETS))
 
 all: build
@@ -45,6 +46,13 @@ run: build-native
 
 deps:
 	@scripts/deps.sh
+
+# Benchmarks (not tests): sockecho's server against libuv, epoll,
+# thread-per-connection, socat, ncat and inetd peers, verified by
+# sockecho bench; writes docs/BENCHMARKS.md and docs/bench-ratios.svg.
+# BENCH_ARGS=--quick for a one-run smoke pass (about a minute).
+bench: build-native
+	@python3 bench/run.py --out docs/BENCHMARKS.md $(BENCH_ARGS)
 
 # CMake's install of the native tree: bin/sockecho, libsockecho (static,
 # shared, pkg-config and CMake files), the header, man pages, docs, contrib
