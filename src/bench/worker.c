@@ -227,7 +227,10 @@ static void on_connect(se_conn *conn, int status)
     w->connecting--;
     if (status) {
         se_fault f = status == SE_ECONNREFUSED ? SE_FAULT_REFUSED : SE_FAULT_CONNECT_FAILED;
-        record_fault(bc, f, "cannot connect: %s", se_strerror(status));
+        char where[SE_ADDRSTRLEN];
+        se_addr_format(se_conn_peer(conn), where, sizeof where);
+        record_fault(bc, f, "cannot connect to %s %s: %s", w->opt->host, where,
+                     se_strerror(status));
         if (conn->state != SE_CONN_IDLE) {
             se_conn_abort(conn); /* on_close ends the slot */
         } else {

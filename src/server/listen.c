@@ -101,6 +101,8 @@ static int bind_addresses(server *srv)
             close_worker_listeners(&srv->workers[i]);
         if (err != SE_ENOSYS)
             return err;
+        se_server_log(srv, 2, "no SO_REUSEPORT here: the %d workers share one listener",
+                      srv->worker_count);
     }
     return bind_all(srv, NULL, 0);
 }

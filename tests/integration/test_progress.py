@@ -107,3 +107,24 @@ def test_no_progress_when_stderr_is_not_a_terminal(ctx):
           'client with stderr in a file: %s', result.describe())
     check(result.elapsed > 1.0, 'the transfer was too fast (%.2fs) to show anything',
           result.elapsed)
+
+
+def test_bench_progress_line_on_a_terminal(ctx):
+    # sockecho bench shows "[  1.0s] ..." on a terminal while it runs,
+    # rewritten in place, and erases it before its report.
+    server = harness.start_server(ctx, ['--port', '0', '--bind', '127.0.0.1'])
+    with server:
+        command = ' '.join(shlex.quote(a) for a in ctx.cmd(
+            ['bench', '--mode', 'rr', '-c', '2', '-d', '2s', '127.0.0.1', server.port]))
+        tmux = Tmux(ctx, command)
+        try:
+            first = tmux.wait_for(lambda s: '[' in s and 's] ' in s, 20, 'bench progress line')
+            line = next(l for l in first.split('\n') if 's] ' in l)
+            screen = tmux.wait_for(lambda s: 'EXIT=' in s, 30, 'end of the bench')
+        finally:
+            tmux.close()
+    check(line.lstrip().startswith('[') and 'req/s' in line, 'bench progress line: %r', line)
+    check('EXIT=0' in screen, 'bench failed: %r', screen)
+    check('s] ' not in screen, 'the bench progress line was not erased: %r', screen)
+    check('verdict' in screen and 'complete' in screen,
+          'the bench report is not on the screen: %r', screen.strip()[-600:])
