@@ -164,7 +164,7 @@ def test_logging_default(ctx):
     check(len(lines) == 2 and lines[0] == 'listening on 127.0.0.1 %d'
           % server.port, 'default verbosity: expected the listening line '
           'and the summary, got %r', lines)
-    check(re.match(TIMESTAMP + r' sockecho server: stopped: 1 connections '
+    check(re.match(TIMESTAMP + r' sockecho server: stopped: 1 connection '
                    r'\(0 open, 1 complete', lines[1]), 'summary line %r',
           lines[1])
 
