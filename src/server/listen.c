@@ -280,20 +280,24 @@ static void end_episodes(worker *w)
     }
 }
 
+/* Accepts what is waiting on IO's listener. EVENTS is 0 for a probe after a
+ * pause (nothing says a client waits) and the readiness events otherwise. */
 static void on_accept(se_loop *loop, se_io *io, int events)
 {
     (void)loop;
-    (void)events;
     worker *w = io->data;
     server *srv = w->srv;
     for (int i = 0; i < SE_ACCEPTS_PER_EVENT && w->accepting; i++) {
         if (!reserve_slot(srv)) {
-            /* On the first round the listener said a client is waiting;
-             * later rounds only follow an accept and prove nothing. */
-            if (i == 0 && atomic_exchange(&max_conns_episode, 1) == 0)
+            /* On the first round of a readiness event the listener said a
+             * client is waiting; a probe or a later round proves nothing. */
+            if (i == 0 && events && atomic_exchange(&max_conns_episode, 1) == 0)
                 se_server_log(srv, 1, "%llu connections open (--max-conns): not accepting more",
                               (unsigned long long)srv->opt->max_conns);
-            pause_accepting(w, SE_MAX_CONNS_RECHECK_MS);
+            /* Clients wait: look again soon (a slot may free on another
+             * worker). After a probe, readiness will say when one comes. */
+            if (events || i > 0)
+                pause_accepting(w, SE_MAX_CONNS_RECHECK_MS);
             return;
         }
         se_socket sock;
@@ -326,12 +330,18 @@ static void on_accept(se_loop *loop, se_io *io, int events)
     }
 }
 
+/* After a pause, accept at once rather than wait for readiness: out of
+ * descriptors, accept() fails before it looks at the backlog, so only an
+ * accept with descriptors to spare can tell that the backlog is empty and
+ * the episode over. */
 static void on_resume_timer(se_loop *loop, se_timer *t)
 {
-    (void)loop;
     worker *w = t->data;
-    if (w->listener_count && !w->stopping)
-        set_accepting(w, 1);
+    if (!w->listener_count || w->stopping)
+        return;
+    set_accepting(w, 1);
+    for (size_t i = 0; i < w->listener_count && w->accepting; i++)
+        on_accept(loop, &w->listeners[i], 0);
 }
 
 void se_worker_accept_start(worker *w)
@@ -360,7 +370,11 @@ void se_worker_accept_stop(worker *w)
 
 void se_worker_accept_maybe_resume(worker *w)
 {
-    if (!w->accepting && w->listener_count && !w->stopping && se_timer_active(&w->resume_timer)) {
+    /* A connection closed: a descriptor and a --max-conns slot are free.
+     * Paused, or in an episode (which ends only when an accept finds the
+     * backlog empty), look now. */
+    int episode = atomic_load(&max_conns_episode) || w->pause_logged;
+    if (w->listener_count && !w->stopping && (!w->accepting || episode)) {
         se_timer_stop(&w->loop, &w->resume_timer);
         on_resume_timer(&w->loop, &w->resume_timer);
     }

@@ -133,12 +133,15 @@ class Server:
     """A running sockecho server. Its stdout and stderr are drained by two
     threads for as long as it runs, so it never blocks on a full pipe."""
 
-    def __init__(self, argv, strip_cr):
+    def __init__(self, argv, strip_cr, **popen_kwargs):
+        """POPEN_KWARGS (stdin, pass_fds, preexec_fn, env) go to Popen, for
+        socket activation and inetd mode; stdin is /dev/null by default."""
+        popen_kwargs.setdefault('stdin', subprocess.DEVNULL)
         self.argv = argv
         self.strip_cr = strip_cr
         self.proc = _track(subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE))
+            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            **popen_kwargs))
         self.out_lines = []
         self.err_lines = []
         self.listening = []
@@ -908,33 +911,8 @@ def json_summary(out):
     return summaries[0]
 
 
-class SpawnedServer(Server):
-    """A Server started with extra Popen arguments (stdin, pass_fds,
-    preexec_fn, env): for socket activation and inetd mode."""
-
-    def __init__(self, argv, strip_cr, **popen_kwargs):
-        popen_kwargs.setdefault('stdin', subprocess.DEVNULL)
-        self.argv = argv
-        self.strip_cr = strip_cr
-        self.proc = _track(subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            **popen_kwargs))
-        self.out_lines = []
-        self.err_lines = []
-        self.listening = []
-        self._cond = threading.Condition()
-        self._eof = {'out': False, 'err': False}
-        self._threads = [
-            threading.Thread(target=self._reader,
-                             args=(self.proc.stdout, self.out_lines, 'out'),
-                             daemon=True),
-            threading.Thread(target=self._reader,
-                             args=(self.proc.stderr, self.err_lines, 'err'),
-                             daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
-        self.result = None
+# Servers started with extra Popen arguments: Server takes them itself.
+SpawnedServer = Server
 
 
 def proc_cpu_seconds(pid):
