@@ -39,23 +39,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* SOCKECHO_API marks the exported functions. A Windows DLL needs
- * __declspec(dllexport) while it is built and dllimport where it is used;
- * this is the one platform test of the project outside src/platform/, as a
- * public header cannot include the platform layer. Define SOCKECHO_STATIC
- * when linking the static library on Windows (the CMake target
- * sockecho::sockecho_static does it for you). */
-#if defined(_WIN32) && !defined(SOCKECHO_STATIC)
-#ifdef SOCKECHO_BUILDING
-#define SOCKECHO_API __declspec(dllexport)
-#else
-#define SOCKECHO_API __declspec(dllimport)
-#endif
-#elif defined(__GNUC__)
-#define SOCKECHO_API __attribute__((visibility("default")))
-#else
-#define SOCKECHO_API
-#endif
+/* SOCKECHO_API marks the exported functions. It comes from
+ * sockecho_export.h, which the build writes for the system it targets
+ * (cmake/sockecho_export.h.in): a Windows DLL's dllexport/dllimport, or
+ * default visibility elsewhere. Define SOCKECHO_STATIC when linking the
+ * static library on Windows (the CMake target sockecho::sockecho_static
+ * does it for you). */
+#include "sockecho_export.h"
 
 #ifdef __cplusplus
 extern "C" {
