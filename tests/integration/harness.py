@@ -574,18 +574,24 @@ def echo_handler(session, stop):
     session.conn.shutdown(socket.SHUT_WR)
 
 
+def _echo_up_to(session, limit):
+    """Echo what arrives until LIMIT bytes were echoed (or the client's
+    FIN)."""
+    echoed = 0
+    while echoed < limit:
+        data = session.recv()
+        if not data:
+            break
+        chunk = data[:limit - echoed]
+        session.conn.sendall(chunk)
+        echoed += len(chunk)
+
+
 def truncate_handler(limit):
     """Echo the first LIMIT bytes, then FIN (and read the rest, so that the
     close is graceful: closing with unread input would send an RST)."""
     def handler(session, stop):
-        echoed = 0
-        while echoed < limit:
-            data = session.recv()
-            if not data:
-                break
-            chunk = data[:limit - echoed]
-            session.conn.sendall(chunk)
-            echoed += len(chunk)
+        _echo_up_to(session, limit)
         _finish(session)
     return handler
 
@@ -594,14 +600,7 @@ def reset_handler(limit):
     """Echo the first LIMIT bytes, then close abortively (SO_LINGER {1,0}:
     RST)."""
     def handler(session, stop):
-        echoed = 0
-        while echoed < limit:
-            data = session.recv()
-            if not data:
-                break
-            chunk = data[:limit - echoed]
-            session.conn.sendall(chunk)
-            echoed += len(chunk)
+        _echo_up_to(session, limit)
         set_linger0(session.conn)
     return handler
 

@@ -517,26 +517,32 @@ def _connect(source, host, port, timeout):
         return None
 
 
+def _check_policy(ctx, server, cases, rule):
+    """Each (SOURCE, ALLOWED) of CASES: an allowed client is served and ends
+    gracefully; another is closed at accept (RULE names why, for messages)."""
+    for source, allowed in cases:
+        sock = _connect(source, '127.0.0.1', server.port, ctx.t(5))
+        check(sock is not None or not allowed, 'client from %s: reset '
+              'while connecting', source)
+        try:
+            if allowed:
+                check(ping(sock, timeout=ctx.t(3)) == 'echo',
+                      'client from %s not served', source)
+                check(close_gracefully(sock, ctx.t(5)) == 'eof',
+                      'client from %s: no graceful end', source)
+            else:
+                check(_refused(sock, ctx.t(3)), 'client from %s (%s) was '
+                      'not closed at accept', source, rule)
+        finally:
+            if sock is not None:
+                sock.close()
+
+
 def test_deny(ctx):
     server = start_server(ctx, LOCAL + ['--deny', '127.0.0.2/32', '--json'])
     with server:
-        for source, allowed in (('127.0.0.2', False), ('127.0.0.1', True),
-                                ('127.0.0.3', True)):
-            sock = _connect(source, '127.0.0.1', server.port, ctx.t(5))
-            check(sock is not None or not allowed, 'client from %s: reset '
-                  'while connecting', source)
-            try:
-                if allowed:
-                    check(ping(sock, timeout=ctx.t(3)) == 'echo',
-                          'client from %s not served', source)
-                    check(close_gracefully(sock, ctx.t(5)) == 'eof',
-                          'client from %s: no graceful end', source)
-                else:
-                    check(_refused(sock, ctx.t(3)), 'client from %s (denied) '
-                          'was not closed at accept', source)
-            finally:
-                if sock is not None:
-                    sock.close()
+        _check_policy(ctx, server, (('127.0.0.2', False), ('127.0.0.1', True),
+                                    ('127.0.0.3', True)), 'denied')
         summary, _, _ = _stop_summary(ctx, server)
         check(summary['refused_policy'] == 1 and summary['complete'] == 2,
               'summary %r: expected 1 refused by policy, 2 complete', summary)
@@ -545,22 +551,8 @@ def test_deny(ctx):
 def test_allow(ctx):
     server = start_server(ctx, LOCAL + ['--allow', '127.0.0.3', '--json'])
     with server:
-        for source, allowed in (('127.0.0.1', False), ('127.0.0.3', True),
-                                ('127.0.0.4', False)):
-            sock = _connect(source, '127.0.0.1', server.port, ctx.t(5))
-            check(sock is not None or not allowed, 'client from %s: reset '
-                  'while connecting', source)
-            try:
-                if allowed:
-                    check(ping(sock, timeout=ctx.t(3)) == 'echo',
-                          'client from %s not served', source)
-                    close_gracefully(sock, ctx.t(5))
-                else:
-                    check(_refused(sock, ctx.t(3)), 'client from %s (not in '
-                          '--allow) was not closed at accept', source)
-            finally:
-                if sock is not None:
-                    sock.close()
+        _check_policy(ctx, server, (('127.0.0.1', False), ('127.0.0.3', True),
+                                    ('127.0.0.4', False)), 'not in --allow')
         summary, _, _ = _stop_summary(ctx, server)
         check(summary['refused_policy'] == 2 and summary['complete'] == 1,
               'summary %r: expected 2 refused by policy, 1 complete', summary)
