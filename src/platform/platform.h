@@ -155,6 +155,11 @@ int se_stop_signals_install(se_socket notify);
 /* Restores the default behaviour of the stop signals. */
 void se_stop_signals_restore(void);
 
+/* How many stop signals arrived since se_stop_signals_install. The byte on
+ * NOTIFY wakes the caller; this count is what it should act on (a wake-up
+ * byte can be merged with others, or, under Wine, lost). */
+int se_stop_signals_count(void);
+
 /* ---- datagrams ---- */
 
 /* Opens a non-blocking UDP socket bound to ADDR (FLAGS: SE_LISTEN_V6ONLY). */

@@ -9,6 +9,11 @@
 
 /* What a worker sends the supervisor when its loop has ended. */
 #define WAKE_WORKER_DONE 'd'
+/* The supervisor also looks at the workers' done count and the stop-signal
+ * count this often: a wake byte is only a hint (under Wine one was seen
+ * lost when two threads sent at once), so no lost byte can keep the server
+ * from stopping. */
+#define SUPERVISOR_TICK_MS 250
 
 /* ---- output ---- */
 
@@ -136,6 +141,7 @@ static void worker_main(void *arg)
     int err = se_loop_run(&w->loop);
     if (err)
         se_server_log(w->srv, 0, "event loop failed: %s", se_strerror(err));
+    atomic_fetch_add(&w->srv->workers_done, 1);
     char done = WAKE_WORKER_DONE;
     se_socket_send(w->srv->wake[1], &done, 1);
 }
@@ -159,14 +165,16 @@ static void broadcast_stop(server *srv)
 static void supervise(server *srv)
 {
     const se_server_options *opt = srv->opt;
-    int running = srv->worker_count;
     uint64_t interval_ns = opt->stats_interval_ms * 1000000u;
     uint64_t next_stats = se_now_ns() + interval_ns;
-    while (running > 0) {
-        int timeout = -1;
+    int relayed = 0;
+    while (atomic_load(&srv->workers_done) < srv->worker_count) {
+        int timeout = SUPERVISOR_TICK_MS;
         if (interval_ns) {
             uint64_t now = se_now_ns();
-            timeout = now >= next_stats ? 0 : (int)((next_stats - now) / 1000000u + 1);
+            uint64_t left_ms = now >= next_stats ? 0 : (next_stats - now) / 1000000u + 1;
+            if (left_ms < (uint64_t)timeout)
+                timeout = (int)left_ms;
         }
         se_pollfd pfd;
         memset(&pfd, 0, sizeof pfd);
@@ -174,15 +182,10 @@ static void supervise(server *srv)
         pfd.events = SE_POLLIN;
         se_poll(&pfd, 1, timeout);
         char buf[16];
-        long n;
-        while ((n = se_socket_recv(srv->wake[0], buf, sizeof buf)) > 0) {
-            for (long i = 0; i < n; i++) {
-                if (buf[i] == WAKE_WORKER_DONE)
-                    running--;
-                else
-                    broadcast_stop(srv); /* Ctrl-C, SIGTERM */
-            }
-        }
+        while (se_socket_recv(srv->wake[0], buf, sizeof buf) > 0)
+            ; /* the bytes only woke us: the counts say what happened */
+        for (int signals = se_stop_signals_count(); relayed < signals; relayed++)
+            broadcast_stop(srv); /* Ctrl-C, SIGTERM: the workers drain, or end now */
         if (interval_ns && se_now_ns() >= next_stats) {
             if (opt->verbosity >= 1) {
                 se_mutex_lock(srv->output_lock);

@@ -41,6 +41,7 @@ typedef struct server {
     listen_addr addrs[SE_MAX_LISTENERS];
     size_t addr_count;
     se_socket wake[2]; /* the supervisor's: stop signals, workers done */
+    atomic_int workers_done;
     se_mutex *output_lock;
 } server;
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_notify_fd = -1;
+static volatile sig_atomic_t stop_count;
 
 int se_platform_init(void)
 {
@@ -29,6 +30,7 @@ uint64_t se_now_ns(void)
 static void on_stop_signal(int signo)
 {
     int saved = errno;
+    stop_count++;
     char byte = (char)signo;
     if (stop_notify_fd >= 0 && write(stop_notify_fd, &byte, 1) < 0) {
         /* The loop is already woken: its socket buffer is full. */
@@ -44,6 +46,7 @@ int se_stop_signals_install(se_socket notify)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     stop_notify_fd = notify;
+    stop_count = 0;
     if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
         return se_translate_sys_error(errno);
     return 0;
@@ -98,4 +101,9 @@ void se_utc_timestamp(char *buf, size_t size)
 int se_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO);
+}
+
+int se_stop_signals_count(void)
+{
+    return (int)stop_count;
 }

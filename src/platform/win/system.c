@@ -7,6 +7,7 @@
 #include <string.h>
 
 static SOCKET stop_notify = INVALID_SOCKET;
+static volatile LONG stop_count;
 
 int se_platform_init(void)
 {
@@ -40,6 +41,7 @@ static BOOL WINAPI on_console_ctrl(DWORD type)
     SOCKET s = stop_notify;
     if (s == INVALID_SOCKET)
         return FALSE;
+    InterlockedIncrement(&stop_count);
     char byte = (char)type;
     send(s, &byte, 1, 0);
     return TRUE;
@@ -48,6 +50,7 @@ static BOOL WINAPI on_console_ctrl(DWORD type)
 int se_stop_signals_install(se_socket notify)
 {
     stop_notify = notify;
+    InterlockedExchange(&stop_count, 0);
     if (!SetConsoleCtrlHandler(on_console_ctrl, TRUE))
         return se_translate_sys_error((int)GetLastError());
     return 0;
@@ -99,4 +102,9 @@ void se_utc_timestamp(char *buf, size_t size)
 int se_stderr_is_tty(void)
 {
     return _isatty(_fileno(stderr));
+}
+
+int se_stop_signals_count(void)
+{
+    return (int)InterlockedCompareExchange(&stop_count, 0, 0);
 }
