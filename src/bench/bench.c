@@ -5,7 +5,7 @@
 #include "bench/bench.h"
 
 #include "bench/report.h"
-#include "bench/worker.h"
+#include "worker.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +41,8 @@ typedef struct bench_run {
     se_mutex **locks; /* one per worker while reports need its stats mid-run */
     se_thread **threads;
     unsigned started, done;
-    se_loop loop;
-    se_socket done_pair[2], signal_pair[2];
-    se_io done_io, signal_io;
+    se_loop *loop;
+    se_async worker_done, stop_signal; /* a worker ended; Ctrl-C */
     se_timer interval_timer, progress_timer;
     uint64_t last_interval_ns, next_interval_ns;
     se_bench_stats *total, *interval;
@@ -90,7 +89,7 @@ static uint64_t collect(bench_run *r)
 
 static void on_interval(se_loop *loop, se_timer *t)
 {
-    bench_run *r = t->data;
+    bench_run *r = se_timer_data(t);
     uint64_t now = se_now_ns();
     uint64_t open = collect(r);
     if (r->progress_shown)
@@ -108,7 +107,7 @@ static void on_interval(se_loop *loop, se_timer *t)
 
 static void on_progress(se_loop *loop, se_timer *t)
 {
-    bench_run *r = t->data;
+    bench_run *r = se_timer_data(t);
     uint64_t open = collect(r);
     se_bench_report_progress(stderr, r->opt, r->total,
                              seconds_between(r->shared.measure_start_ns, se_now_ns()), &r->mark,
@@ -119,41 +118,36 @@ static void on_progress(se_loop *loop, se_timer *t)
 
 static void stop_waiting(bench_run *r)
 {
-    se_io_stop(&r->loop, &r->done_io);
-    se_io_stop(&r->loop, &r->signal_io);
-    se_timer_stop(&r->loop, &r->interval_timer);
-    se_timer_stop(&r->loop, &r->progress_timer);
-    se_loop_stop(&r->loop);
+    se_timer_stop(r->loop, &r->interval_timer);
+    se_timer_stop(r->loop, &r->progress_timer);
+    se_loop_stop(r->loop);
 }
 
-static void on_worker_done(se_loop *loop, se_io *io, int events)
+static void on_worker_done(se_loop *loop, se_async *async)
 {
     (void)loop;
-    (void)events;
-    bench_run *r = io->data;
-    char buf[64];
-    long n;
-    while ((n = se_socket_recv(io->sock, buf, sizeof buf)) > 0)
-        r->done += (unsigned)n;
-    if (r->done >= r->started || (n < 0 && n != SE_EAGAIN))
+    bench_run *r = se_async_data(async);
+    r->done = atomic_load(&r->shared.workers_done);
+    if (r->done >= r->started)
         stop_waiting(r);
 }
 
 static void request_stop(bench_run *r)
 {
-    se_mutex_lock(r->shared.lock);
-    r->shared.stop_requested = 1;
-    se_mutex_unlock(r->shared.lock);
+    for (unsigned i = 0; i < r->started; i++)
+        se_bench_worker_stop(&r->workers[i]);
 }
 
-static void on_stop_signal(se_loop *loop, se_io *io, int events)
+static void on_stop_signal(se_loop *loop, se_async *async)
 {
     (void)loop;
-    (void)events;
-    char buf[16];
-    while (se_socket_recv(io->sock, buf, sizeof buf) > 0)
-        ;
-    request_stop(io->data);
+    request_stop(se_async_data(async));
+}
+
+/* Ctrl-C: runs in a signal handler (POSIX) or a system thread (Windows). */
+static void wake_on_stop_signal(void *arg)
+{
+    se_async_send(arg);
 }
 
 /* Share I of N of TOTAL, the remainder going to the first ones. */
@@ -193,22 +187,19 @@ static int start_workers(bench_run *r)
 static int wait_for_workers(bench_run *r)
 {
     const se_bench_options *opt = r->opt;
-    se_io_init(&r->done_io, r->done_pair[0], on_worker_done, r);
-    se_io_init(&r->signal_io, r->signal_pair[0], on_stop_signal, r);
     se_timer_init(&r->interval_timer, on_interval, r);
     se_timer_init(&r->progress_timer, on_progress, r);
-    int err = se_io_set(&r->loop, &r->done_io, SE_READABLE);
-    if (!err)
-        err = se_io_set(&r->loop, &r->signal_io, SE_READABLE);
-    if (!err && opt->interval_ms) {
+    int err = 0;
+    if (opt->interval_ms) {
         r->last_interval_ns = r->shared.measure_start_ns;
         r->next_interval_ns = r->shared.measure_start_ns + opt->interval_ms * 1000000;
-        err = se_timer_start(&r->loop, &r->interval_timer, ms_until(r->next_interval_ns));
+        err = se_timer_start(r->loop, &r->interval_timer, ms_until(r->next_interval_ns));
     }
     if (!err && opt->progress)
-        err = se_timer_start(&r->loop, &r->progress_timer, PROGRESS_MS);
+        err = se_timer_start(r->loop, &r->progress_timer, PROGRESS_MS);
+    r->done = atomic_load(&r->shared.workers_done);
     if (!err && r->done < r->started)
-        err = se_loop_run(&r->loop);
+        err = se_loop_run(r->loop);
     if (err) {
         /* Without a loop, still end the workers. */
         request_stop(r);
@@ -216,18 +207,6 @@ static int wait_for_workers(bench_run *r)
     }
     stop_waiting(r);
     return err;
-}
-
-static int resolve(const se_bench_options *opt, struct addrinfo **list)
-{
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = opt->family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_NUMERICSERV;
-    int rc = getaddrinfo(opt->host, opt->port, &hints, list);
-    return rc ? se_translate_gai_error(rc) : 0;
 }
 
 /* Joins the workers, merges what they measured and reports; returns the
@@ -276,24 +255,31 @@ static int finish(bench_run *r, int failed)
 static int run_workers(bench_run *r)
 {
     const se_bench_options *opt = r->opt;
-    int err = se_loop_init(&r->loop, opt->backend);
+    int err = se_loop_new(&r->loop, opt->backend);
+    if (!err && (err = se_async_init(r->loop, &r->worker_done, on_worker_done, r)) == 0)
+        err = se_async_init(r->loop, &r->stop_signal, on_stop_signal, r);
     if (err) {
         fail("cannot start the event loop", err);
+        if (r->loop)
+            se_loop_free(r->loop); /* the handles die with it: nothing was sent yet */
         return se_verdict_exit_code(SE_VERDICT_ERROR);
     }
+    r->shared.done = &r->worker_done;
     uint64_t now = se_now_ns();
     r->shared.measure_start_ns = now + opt->warmup_ms * 1000000;
     r->shared.end_ns = r->shared.measure_start_ns + opt->duration_ms * 1000000;
     int failed = start_workers(r) != 0;
     if (failed)
         request_stop(r);
-    int stop_signals = se_stop_signals_install(r->signal_pair[1]) == 0;
+    int stop_signals = se_stop_signals_install(wake_on_stop_signal, &r->stop_signal) == 0;
     if (r->started && wait_for_workers(r) != 0)
         failed = 1;
     if (stop_signals)
         se_stop_signals_restore();
     int rc = finish(r, failed);
-    se_loop_close(&r->loop);
+    se_async_close(r->loop, &r->stop_signal);
+    se_async_close(r->loop, &r->worker_done);
+    se_loop_free(r->loop);
     return rc;
 }
 
@@ -314,9 +300,8 @@ static int prepare(bench_run *r, const struct addrinfo *list)
     r->total = se_bench_stats_new();
     if (opt->interval_ms)
         r->interval = se_bench_stats_new();
-    r->shared.lock = se_mutex_create();
     if (!r->workers || !r->locks || !r->threads || !r->total ||
-        (opt->interval_ms && !r->interval) || !r->shared.lock) {
+        (opt->interval_ms && !r->interval)) {
         fail("cannot start", SE_ENOMEM);
         return SE_ENOMEM;
     }
@@ -324,29 +309,12 @@ static int prepare(bench_run *r, const struct addrinfo *list)
         fail("cannot start", err);
         return err;
     }
-    if ((err = se_socket_pair(r->done_pair)) != 0) {
-        fail("cannot create a socket pair", err);
-        return err;
-    }
-    r->shared.done_notify = r->done_pair[1];
-    if ((err = se_socket_pair(r->signal_pair)) != 0) {
-        fail("cannot create a socket pair", err);
-        return err;
-    }
     return 0;
 }
 
 static void release(bench_run *r)
 {
-    for (int i = 0; i < 2; i++) {
-        if (r->done_pair[i] != SE_INVALID_SOCKET)
-            se_socket_close(r->done_pair[i]);
-        if (r->signal_pair[i] != SE_INVALID_SOCKET)
-            se_socket_close(r->signal_pair[i]);
-    }
     se_stream_window_free(&r->shared.window);
-    if (r->shared.lock)
-        se_mutex_destroy(r->shared.lock);
     free(r->interval);
     free(r->total);
     free(r->threads);
@@ -357,7 +325,7 @@ static void release(bench_run *r)
 int se_bench_run(const se_bench_options *opt)
 {
     struct addrinfo *list = NULL;
-    int err = resolve(opt, &list);
+    int err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &list);
     if (err) {
         fprintf(stderr, "sockecho bench: cannot resolve %s: %s\n", opt->host, se_strerror(err));
         return se_verdict_exit_code(SE_VERDICT_RESOLVE);
@@ -365,8 +333,6 @@ int se_bench_run(const se_bench_options *opt)
     bench_run r;
     memset(&r, 0, sizeof r);
     r.opt = opt;
-    r.done_pair[0] = r.done_pair[1] = SE_INVALID_SOCKET;
-    r.signal_pair[0] = r.signal_pair[1] = SE_INVALID_SOCKET;
     int rc = prepare(&r, list) == 0 ? run_workers(&r) : se_verdict_exit_code(SE_VERDICT_ERROR);
     release(&r);
     freeaddrinfo(list);

@@ -2,7 +2,7 @@
  * ways at once), --bytes of it or until the run winds down, then half-closes
  * and reads to the server's FIN. Throughput comes from the worker's byte
  * counts. */
-#include "bench/worker.h"
+#include "worker.h"
 
 /* Generated in slices of this size... */
 #define CHUNK (64 * 1024)
@@ -15,15 +15,15 @@ static void pump(se_bench_conn *bc)
 {
     uint64_t target = bc->w->opt->bytes;
     uint64_t budget = PUMP_BUDGET;
-    while (!bc->finishing && se_conn_pending(&bc->conn) < SEND_HIGH_WATER) {
+    while (!bc->finishing && se_conn_pending(bc->conn) < SEND_HIGH_WATER) {
         if (target && bc->sent >= target) {
             bc->finishing = 1;
             (void)se_bench_half_close(bc);
             return;
         }
         if (budget == 0) {
-            if (se_timer_start(&bc->w->loop, &bc->timer, 0) != 0)
-                se_conn_abort(&bc->conn);
+            if (se_timer_start(bc->w->loop, &bc->timer, 0) != 0)
+                se_conn_abort(bc->conn);
             return;
         }
         uint64_t n = target && target - bc->sent < CHUNK ? target - bc->sent : CHUNK;
@@ -36,7 +36,7 @@ static void pump(se_bench_conn *bc)
 static void on_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
-    pump(t->data);
+    pump(se_timer_data(t));
 }
 
 static void start(se_bench_conn *bc)
@@ -48,7 +48,7 @@ static void start(se_bench_conn *bc)
 
 static void finish(se_bench_conn *bc)
 {
-    se_timer_stop(&bc->w->loop, &bc->timer);
+    se_timer_stop(bc->w->loop, &bc->timer);
     (void)se_bench_half_close(bc);
 }
 

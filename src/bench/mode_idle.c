@@ -1,7 +1,7 @@
 /* idle: connections that send nothing and are held open until the run winds
  * down; then each half-closes and must get the server's FIN and no byte (any
  * byte is excess, caught by the worker). */
-#include "bench/worker.h"
+#include "worker.h"
 
 static void finish(se_bench_conn *bc)
 {

@@ -6,7 +6,7 @@
  * queue, too many messages outstanding) is measured from when it was due
  * (coordinated omission corrected), while the loop's millisecond timers may
  * send a message a little early without shortening its latency. */
-#include "bench/worker.h"
+#include "worker.h"
 
 #include <stdlib.h>
 
@@ -39,7 +39,7 @@ static void send_due(se_bench_conn *bc)
     uint64_t *sent_at = bc->mode_buf;
     uint64_t now = se_now_ns(), horizon = now + SLACK_NS, size = bc->w->opt->size;
     uint64_t done = bc->received / size, k = bc->msgs_sent;
-    size_t pending = se_conn_pending(&bc->conn);
+    size_t pending = se_conn_pending(bc->conn);
     /* At least one message when nothing waits, however large. */
     while (k - done < MAX_OUTSTANDING && intended_ns(bc, k) <= horizon &&
            (pending + (k - bc->msgs_sent) * size < SEND_HIGH_WATER ||
@@ -57,14 +57,14 @@ static void send_due(se_bench_conn *bc)
     uint64_t next = intended_ns(bc, bc->msgs_sent);
     bc->rate_blocked = next <= horizon;
     if (!bc->rate_blocked &&
-        se_timer_start(&bc->w->loop, &bc->timer, (next - now) / 1000000 - 1) != 0)
-        se_conn_abort(&bc->conn);
+        se_timer_start(bc->w->loop, &bc->timer, (next - now) / 1000000 - 1) != 0)
+        se_conn_abort(bc->conn);
 }
 
 static void on_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
-    send_due(t->data);
+    send_due(se_timer_data(t));
 }
 
 static void start(se_bench_conn *bc)
@@ -73,7 +73,7 @@ static void start(se_bench_conn *bc)
     if (bc->w->stopping)
         return;
     if (!bc->mode_buf && !(bc->mode_buf = malloc(MAX_OUTSTANDING * sizeof(uint64_t)))) {
-        se_conn_abort(&bc->conn);
+        se_conn_abort(bc->conn);
         return;
     }
     bc->rate_origin_ns = bc->connected_ns + bc->id % opt->conns * period_ns(bc) / opt->conns;
@@ -103,7 +103,7 @@ static void drained(se_bench_conn *bc)
 
 static void finish(se_bench_conn *bc)
 {
-    se_timer_stop(&bc->w->loop, &bc->timer);
+    se_timer_stop(bc->w->loop, &bc->timer);
     (void)se_bench_half_close(bc);
 }
 

@@ -1,7 +1,7 @@
 /* rr: closed loop. Each connection sends one message of --size bytes, waits
  * for exactly its echo (verified by the worker), records the round trip and
  * sends the next. */
-#include "bench/worker.h"
+#include "worker.h"
 
 static void send_message(se_bench_conn *bc)
 {

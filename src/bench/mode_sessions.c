@@ -3,7 +3,7 @@
  * by the worker), close; then a new connection from the next source address.
  * Phases: connect (by the worker), first byte, close (half-close -> FIN),
  * whole session. */
-#include "bench/worker.h"
+#include "worker.h"
 
 static void start(se_bench_conn *bc)
 {

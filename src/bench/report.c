@@ -1,7 +1,7 @@
 /* Bench reports; see report.h and docs/bench.md for the formats. */
 #include "bench/report.h"
 
-#include "cli/report.h"
+#include "util/json.h"
 
 #include <string.h>
 

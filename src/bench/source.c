@@ -46,17 +46,14 @@ int se_source_range_parse(const char *text, se_source_range *r, char *err, size_
     size_t len = slash ? (size_t)(slash - text) : 0;
     char *end = NULL;
     long bits = slash ? strtol(slash + 1, &end, 10) : -1;
-    struct addrinfo hints, *ai = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_flags = AI_NUMERICHOST;
-    hints.ai_socktype = SOCK_STREAM;
+    struct addrinfo *ai = NULL;
     if (!slash || len == 0 || len >= sizeof host || end == slash + 1 || *end != '\0') {
         snprintf(err, err_size, "'%.60s' is not ADDRESS/BITS (e.g. 127.0.0.0/8)", text);
         return -1;
     }
     memcpy(host, text, len);
     host[len] = '\0';
-    if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai) {
+    if (se_resolve(host, NULL, AF_UNSPEC, SOCK_STREAM, SE_RESOLVE_NUMERIC, &ai) != 0) {
         snprintf(err, err_size, "'%.60s' is not a numeric IPv4 or IPv6 address", host);
         return -1;
     }

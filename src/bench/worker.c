@@ -1,6 +1,6 @@
 /* Bench worker: connection lifecycle, verification and accounting; see
  * worker.h. */
-#include "bench/worker.h"
+#include "worker.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +12,12 @@
 #define TICK_MS 100
 
 static const se_conn_callbacks conn_callbacks;
+
+/* The slot whose session CONN is (its owner bytes hold the pointer). */
+static se_bench_conn *slot_of(const se_conn *conn)
+{
+    return *(se_bench_conn **)se_conn_owner(conn);
+}
 
 static void stats_lock(se_bench_worker *w)
 {
@@ -60,7 +66,7 @@ static void fail_with(se_bench_conn *bc, int err, const char *what)
         fault = SE_FAULT_TIMEOUT;
     record_fault(bc, fault, "%s: %s after %llu bytes sent, %llu received", what, se_strerror(err),
                  (unsigned long long)bc->sent, (unsigned long long)bc->received);
-    se_conn_abort(&bc->conn);
+    se_conn_abort(bc->conn);
 }
 
 /* ---- for the modes ---- */
@@ -70,10 +76,10 @@ int se_bench_send(se_bench_conn *bc, uint64_t len)
     const se_stream_window *win = &bc->w->shared->window;
     uint64_t now = se_now_ns();
     if (bc->sent == bc->received)
-        bc->last_progress_ms = se_loop_now(&bc->w->loop); /* the wait starts now */
+        bc->last_progress_ms = se_loop_now(bc->w->loop); /* the wait starts now */
     while (len > 0) {
         size_t n = len < SE_STREAM_SLICE ? (size_t)len : SE_STREAM_SLICE;
-        int err = se_conn_write(&bc->conn, se_stream_at(win, bc->origin, bc->sent), n);
+        int err = se_conn_write(bc->conn, se_stream_at(win, bc->origin, bc->sent), n);
         if (err) {
             fail_with(bc, err, "send");
             return -1;
@@ -91,12 +97,12 @@ int se_bench_send(se_bench_conn *bc, uint64_t len)
 
 int se_bench_half_close(se_bench_conn *bc)
 {
-    int err = se_conn_shutdown(&bc->conn);
+    int err = se_conn_shutdown(bc->conn);
     if (err) {
         fail_with(bc, err, "half-close");
         return -1;
     }
-    bc->last_progress_ms = se_loop_now(&bc->w->loop);
+    bc->last_progress_ms = se_loop_now(bc->w->loop);
     return 0;
 }
 
@@ -133,14 +139,14 @@ static void check_done(se_bench_worker *w)
     if (now < w->window_end_ns)
         w->window_end_ns = now;
     w->stopping = 1;
-    se_timer_stop(&w->loop, &w->end_timer);
-    se_timer_stop(&w->loop, &w->tick_timer);
-    se_loop_stop(&w->loop);
+    se_timer_stop(w->loop, &w->end_timer);
+    se_timer_stop(w->loop, &w->tick_timer);
+    se_loop_stop(w->loop);
 }
 
 static void finish_conn(se_bench_conn *bc)
 {
-    if (bc->finishing || !bc->open || bc->conn.state != SE_CONN_OPEN)
+    if (bc->finishing || !bc->open || se_conn_get_state(bc->conn) != SE_CONN_OPEN)
         return;
     bc->finishing = 1;
     if (bc->w->ops->finish)
@@ -151,8 +157,7 @@ static void connect_slot(se_bench_conn *bc)
 {
     se_bench_worker *w = bc->w;
     const se_bench_shared *sh = w->shared;
-    se_conn_init(&bc->conn, &w->loop, &conn_callbacks, bc);
-    se_timer_stop(&w->loop, &bc->timer);
+    se_timer_stop(w->loop, &bc->timer);
     bc->id = w->next_id++ * w->opt->threads + w->index;
     bc->origin = se_stream_origin(bc->id);
     bc->sent = bc->received = 0;
@@ -160,13 +165,25 @@ static void connect_slot(se_bench_conn *bc)
     bc->msgs_sent = 0;
     bc->rate_blocked = 0;
     bc->first_byte_ns = bc->shutdown_ns = 0;
+    bc->conn = se_conn_new(w->loop, &conn_callbacks, sizeof bc);
+    if (!bc->conn) {
+        record_fault(bc, SE_FAULT_OTHER, "cannot connect: %s", se_strerror(SE_ENOMEM));
+        w->error = SE_ENOMEM;
+        bc->in_use = 0;
+        w->active--;
+        wind_down(w);
+        return;
+    }
+    *(se_bench_conn **)se_conn_owner(bc->conn) = bc;
     if (sh->sources) {
         se_source_range_get(sh->sources, bc->id, &bc->source);
-        se_conn_set_source(&bc->conn, (const struct sockaddr *)&bc->source);
+        se_conn_set_source(bc->conn, (const struct sockaddr *)&bc->source);
     }
     bc->start_ns = se_now_ns();
-    int err = se_conn_connect(&bc->conn, sh->addrs, w->opt->connect_timeout_ms);
+    int err = se_conn_connect(bc->conn, sh->addrs, w->opt->connect_timeout_ms);
     if (err) {
+        se_conn_discard(bc->conn);
+        bc->conn = NULL;
         record_fault(bc, SE_FAULT_OTHER, "cannot connect: %s", se_strerror(err));
         w->error = err;
         bc->in_use = 0;
@@ -191,7 +208,7 @@ static void open_more(se_bench_worker *w)
 static void on_restart(se_loop *loop, se_deferred *d)
 {
     (void)loop;
-    se_bench_conn *bc = d->data;
+    se_bench_conn *bc = se_deferred_data(d);
     se_bench_worker *w = bc->w;
     if (w->stopping) {
         bc->in_use = 0;
@@ -206,9 +223,9 @@ static void on_restart(se_loop *loop, se_deferred *d)
 static void slot_ended(se_bench_conn *bc)
 {
     se_bench_worker *w = bc->w;
-    se_timer_stop(&w->loop, &bc->timer);
+    se_timer_stop(w->loop, &bc->timer);
     if (w->ops->reconnect && !w->stopping) {
-        se_loop_defer(&w->loop, &bc->restart, on_restart, bc);
+        se_loop_defer(w->loop, &bc->restart, on_restart, bc);
         return;
     }
     bc->in_use = 0;
@@ -221,7 +238,7 @@ static void slot_ended(se_bench_conn *bc)
 
 static void on_connect(se_conn *conn, int status)
 {
-    se_bench_conn *bc = conn->data;
+    se_bench_conn *bc = slot_of(conn);
     se_bench_worker *w = bc->w;
     bc->connecting = 0;
     w->connecting--;
@@ -231,13 +248,9 @@ static void on_connect(se_conn *conn, int status)
         se_addr_format(se_conn_peer(conn), where, sizeof where);
         record_fault(bc, f, "cannot connect to %s %s: %s", w->opt->host, where,
                      se_strerror(status));
-        if (conn->state != SE_CONN_IDLE) {
-            se_conn_abort(conn); /* on_close ends the slot */
-        } else {
-            if (!w->ever_connected)
-                wind_down(w); /* nobody is there: do not hammer */
-            slot_ended(bc);
-        }
+        if (!w->ever_connected)
+            wind_down(w);    /* nobody is there: do not hammer */
+        se_conn_abort(conn); /* on_close ends the slot */
         return;
     }
     uint64_t now = se_now_ns();
@@ -250,7 +263,7 @@ static void on_connect(se_conn *conn, int status)
         w->open_peak = w->open_now;
     stats_unlock(w);
     se_bench_record(bc, SE_PHASE_CONNECT, now - bc->start_ns, now);
-    bc->last_progress_ms = se_loop_now(&w->loop);
+    bc->last_progress_ms = se_loop_now(w->loop);
     int err = se_conn_read_start(conn);
     if (err) {
         fail_with(bc, err, "read");
@@ -265,9 +278,9 @@ static void on_connect(se_conn *conn, int status)
 
 static void on_read(se_conn *conn, const char *data, size_t len)
 {
-    se_bench_conn *bc = conn->data;
+    se_bench_conn *bc = slot_of(conn);
     se_bench_worker *w = bc->w;
-    bc->last_progress_ms = se_loop_now(&w->loop);
+    bc->last_progress_ms = se_loop_now(w->loop);
     uint64_t outstanding = bc->sent - bc->received;
     size_t comparable = len < outstanding ? len : (size_t)outstanding;
     const char *expect = se_stream_at(&w->shared->window, bc->origin, bc->received);
@@ -303,14 +316,14 @@ static void on_read(se_conn *conn, const char *data, size_t len)
 
 static void on_eof(se_conn *conn)
 {
-    se_bench_conn *bc = conn->data;
+    se_bench_conn *bc = slot_of(conn);
     se_bench_worker *w = bc->w;
-    if (!conn->shutdown_requested || bc->received < bc->sent) {
+    if (!se_conn_shutdown_requested(conn) || bc->received < bc->sent) {
         record_fault(bc, SE_FAULT_TRUNCATED,
                      "truncated: the server's FIN came after %llu of %llu "
                      "bytes%s",
                      (unsigned long long)bc->received, (unsigned long long)bc->sent,
-                     conn->shutdown_requested ? "" : ", before our half-close");
+                     se_conn_shutdown_requested(conn) ? "" : ", before our half-close");
     } else {
         stats_lock(w);
         w->stats->complete++;
@@ -323,27 +336,28 @@ static void on_eof(se_conn *conn)
 
 static void on_drain(se_conn *conn)
 {
-    se_bench_conn *bc = conn->data;
+    se_bench_conn *bc = slot_of(conn);
     if (bc->w->ops->drained)
         bc->w->ops->drained(bc);
 }
 
 static void on_shutdown(se_conn *conn)
 {
-    se_bench_conn *bc = conn->data;
+    se_bench_conn *bc = slot_of(conn);
     bc->shutdown_ns = se_now_ns();
-    bc->last_progress_ms = se_loop_now(&bc->w->loop);
+    bc->last_progress_ms = se_loop_now(bc->w->loop);
 }
 
 static void on_error(se_conn *conn, int err)
 {
-    fail_with(conn->data, err, "connection error");
+    fail_with(slot_of(conn), err, "connection error");
 }
 
 static void on_close(se_conn *conn)
 {
-    se_bench_conn *bc = conn->data;
+    se_bench_conn *bc = slot_of(conn);
     se_bench_worker *w = bc->w;
+    bc->conn = NULL;
     if (bc->open) {
         stats_lock(w);
         w->open_now--;
@@ -373,17 +387,23 @@ static void wind_down(se_bench_worker *w)
     uint64_t now = se_now_ns();
     if (now < w->window_end_ns)
         w->window_end_ns = now;
-    se_timer_stop(&w->loop, &w->end_timer);
+    se_timer_stop(w->loop, &w->end_timer);
     for (size_t i = 0; i < w->nslots; i++)
         if (w->slots[i].in_use)
             finish_conn(&w->slots[i]);
     check_done(w);
 }
 
+static void on_stop(se_loop *loop, se_async *async)
+{
+    (void)loop;
+    wind_down(se_async_data(async));
+}
+
 static void on_end_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
-    wind_down(t->data);
+    wind_down(se_timer_data(t));
 }
 
 static uint64_t ms_until(uint64_t due_ns)
@@ -392,29 +412,23 @@ static uint64_t ms_until(uint64_t due_ns)
     return due_ns > now ? (due_ns - now + 999999) / 1000000 : 0;
 }
 
-/* Aborts connections that waited --timeout for anything; obeys Ctrl-C. */
+/* Aborts connections that waited --timeout for anything. */
 static void on_tick(se_loop *loop, se_timer *t)
 {
-    se_bench_worker *w = t->data;
-    se_bench_shared *sh = w->shared;
-    se_mutex_lock(sh->lock);
-    int stop = sh->stop_requested;
-    se_mutex_unlock(sh->lock);
-    if (stop)
-        wind_down(w);
+    se_bench_worker *w = se_timer_data(t);
     uint64_t now = se_loop_now(loop);
     for (size_t i = 0; i < w->nslots; i++) {
         se_bench_conn *bc = &w->slots[i];
-        if (!bc->open || bc->conn.state != SE_CONN_OPEN)
+        if (!bc->open || se_conn_get_state(bc->conn) != SE_CONN_OPEN)
             continue;
-        int waiting = bc->received < bc->sent || bc->conn.shutdown_requested;
+        int waiting = bc->received < bc->sent || se_conn_shutdown_requested(bc->conn);
         if (waiting && now - bc->last_progress_ms >= w->opt->timeout_ms) {
             record_fault(bc, SE_FAULT_TIMEOUT,
                          "timeout: nothing received for %.3g s (%llu of %llu bytes echoed%s)",
                          (double)w->opt->timeout_ms / 1000, (unsigned long long)bc->received,
                          (unsigned long long)bc->sent,
-                         bc->conn.shutdown_requested ? ", waiting for FIN" : "");
-            se_conn_abort(&bc->conn);
+                         se_conn_shutdown_requested(bc->conn) ? ", waiting for FIN" : "");
+            se_conn_abort(bc->conn);
         }
     }
     if ((!w->stopping || w->active > 0) && se_timer_start(loop, t, TICK_MS) != 0)
@@ -442,15 +456,28 @@ int se_bench_worker_init(se_bench_worker *w, se_bench_shared *shared, unsigned i
     w->ops = ops[w->opt->mode];
     w->slots = calloc(slots, sizeof *w->slots);
     w->stats = se_bench_stats_new();
-    if (!w->slots || !w->stats) {
-        se_bench_worker_free(w);
-        return SE_ENOMEM;
+    int err = !w->slots || !w->stats ? SE_ENOMEM : se_loop_new(&w->loop, w->opt->backend);
+    if (!err && (err = se_async_init(w->loop, &w->stop, on_stop, w)) != 0) {
+        se_loop_free(w->loop);
+        w->loop = NULL;
     }
-    return 0;
+    if (err)
+        se_bench_worker_free(w);
+    return err;
+}
+
+void se_bench_worker_stop(se_bench_worker *w)
+{
+    se_async_send(&w->stop);
 }
 
 void se_bench_worker_free(se_bench_worker *w)
 {
+    if (w->loop) {
+        se_async_close(w->loop, &w->stop);
+        se_loop_free(w->loop);
+        w->loop = NULL;
+    }
     for (size_t i = 0; w->slots && i < w->nslots; i++)
         free(w->slots[i].mode_buf);
     free(w->slots);
@@ -467,9 +494,9 @@ static void run(se_bench_worker *w)
         w->slots[i].w = w;
         se_timer_init(&w->slots[i].timer, NULL, &w->slots[i]); /* a mode sets its callback */
     }
-    int err = se_timer_start(&w->loop, &w->end_timer, ms_until(w->shared->end_ns));
+    int err = se_timer_start(w->loop, &w->end_timer, ms_until(w->shared->end_ns));
     if (!err)
-        err = se_timer_start(&w->loop, &w->tick_timer, TICK_MS);
+        err = se_timer_start(w->loop, &w->tick_timer, TICK_MS);
     if (err) {
         w->error = err;
         return;
@@ -477,7 +504,7 @@ static void run(se_bench_worker *w)
     w->unstarted = w->nslots;
     open_more(w);
     check_done(w);
-    err = se_loop_run(&w->loop);
+    err = se_loop_run(w->loop);
     if (err)
         w->error = err;
 }
@@ -485,13 +512,7 @@ static void run(se_bench_worker *w)
 void se_bench_worker_main(void *arg)
 {
     se_bench_worker *w = arg;
-    int err = se_loop_init(&w->loop, w->opt->backend);
-    if (err) {
-        w->error = err;
-    } else {
-        run(w);
-        se_loop_close(&w->loop);
-    }
-    char byte = 1;
-    (void)se_socket_send(w->shared->done_notify, &byte, 1);
+    run(w);
+    atomic_fetch_add(&w->shared->workers_done, 1);
+    se_async_send(w->shared->done);
 }

@@ -12,6 +12,8 @@
 #include "bench/stream.h"
 #include "conn/conn.h"
 
+#include <stdatomic.h>
+
 typedef struct se_bench_worker se_bench_worker;
 typedef struct se_bench_conn se_bench_conn;
 
@@ -22,13 +24,12 @@ typedef struct se_bench_shared {
     const se_source_range *sources; /* NULL: no source binding */
     se_stream_window window;
     uint64_t measure_start_ns, end_ns; /* the measured window */
-    se_mutex *lock;                    /* guards stop_requested */
-    int stop_requested;                /* Ctrl-C */
-    se_socket done_notify;             /* each worker sends one byte when done */
+    atomic_uint workers_done;          /* workers whose loop has ended */
+    se_async *done;                    /* the orchestrator's: a worker ended */
 } se_bench_shared;
 
 struct se_bench_conn {
-    se_conn conn;
+    se_conn *conn; /* this slot's session; NULL between sessions */
     se_bench_worker *w;
     uint64_t id;   /* distinct per connection (session) of the run */
     size_t origin; /* se_stream_origin(id) */
@@ -73,7 +74,8 @@ struct se_bench_worker {
     const se_bench_options *opt;
     const se_bench_mode_ops *ops;
     unsigned index; /* thread number */
-    se_loop loop;
+    se_loop *loop;
+    se_async stop; /* the orchestrator asks the worker to wind down */
     se_bench_conn *slots;
     size_t nslots, unstarted, active, connecting;
     uint64_t open_now, open_peak;     /* read by the orchestrator under lock */
@@ -87,15 +89,19 @@ struct se_bench_worker {
     int error;             /* a local failure that ended the worker early */
 };
 
-/* Prepares W as thread INDEX of SHARED with SLOTS connections (or sessions in
- * flight) and COUNT_LIMIT (0: none). LOCK may be NULL when the orchestrator
- * reads the stats only after the thread ended. Returns 0 or SE_ENOMEM. */
+/* Prepares W (its event loop included) as thread INDEX of SHARED with SLOTS
+ * connections (or sessions in flight) and COUNT_LIMIT (0: none). LOCK may be
+ * NULL when the orchestrator reads the stats only after the thread ended.
+ * Returns 0 or an error. */
 int se_bench_worker_init(se_bench_worker *w, se_bench_shared *shared, unsigned index, size_t slots,
                          uint64_t count_limit, se_mutex *lock);
 
-/* Thread body: runs W until its connections have all ended, then sends one
- * byte on shared->done_notify. */
+/* Thread body: runs W until its connections have all ended, then counts
+ * itself in shared->workers_done and wakes shared->done. */
 void se_bench_worker_main(void *w);
+
+/* Asks W to wind down (Ctrl-C). Safe from any thread while W exists. */
+void se_bench_worker_stop(se_bench_worker *w);
 
 /* Releases what se_bench_worker_init() allocated (after the thread ended). */
 void se_bench_worker_free(se_bench_worker *w);

@@ -5,7 +5,6 @@
 #include "bench/source.h"
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "loop/loop.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -147,7 +146,7 @@ static int check_combinations(se_bench_options *opt, const given *g)
                               (unsigned long long)opt->threads);
     if (opt->backend && se_check_backend(opt->backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt->backend,
-                              se_loop_backend_names());
+                              SOCKECHO_BACKENDS);
     return 0;
 }
 
@@ -261,7 +260,7 @@ int se_cmd_bench(int argc, char **argv)
         if (id == SE_ARG_ERROR)
             return se_usage_error("%s", err);
         if (id == OPT_HELP) {
-            printf(bench_usage, se_loop_backend_names());
+            printf(bench_usage, SOCKECHO_BACKENDS);
             return 0;
         }
         if (id == SE_ARG_POSITIONAL) {

@@ -6,7 +6,6 @@
 #include "client/client.h"
 #include "client/progress.h"
 #include "client/udp_client.h"
-#include "loop/loop.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -203,7 +202,7 @@ int se_cmd_client(int argc, char **argv)
             verbose = 1;
             break;
         case OPT_HELP:
-            printf(client_usage, se_loop_backend_names());
+            printf(client_usage, SOCKECHO_BACKENDS);
             return 0;
         case OPT_EXPECT_TRAILER:
             if (se_parse_bytes(v, 0, 1ull << 30, &opt.expect_trailer, err, sizeof err))
@@ -238,7 +237,7 @@ int se_cmd_client(int argc, char **argv)
         return se_usage_error("--connect-timeout: must be more than 0");
     if (opt.backend && se_check_backend(opt.backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
-                              se_loop_backend_names());
+                              SOCKECHO_BACKENDS);
     if (udp_only && !udp)
         return se_usage_error("--count and --timeout go with --udp");
     if (udp && (file || opt.output_path || opt.expect_trailer))

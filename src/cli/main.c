@@ -1,7 +1,7 @@
 /* sockecho's entry point: dispatches to a subcommand (client, server, bench) or
  * answers --help and --version. */
 #include "cli/commands.h"
-#include "loop/loop.h"
+#include "platform/platform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +26,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "bench") == 0)
         return se_cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("sockecho %s (backends: %s)\n", SOCKECHO_VERSION, se_loop_backend_names());
+        printf("sockecho %s (backends: %s)\n", SOCKECHO_VERSION, SOCKECHO_BACKENDS);
         return 0;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -1,5 +1,6 @@
 /* Client report formats; see report.h. */
 #include "cli/report.h"
+#include "util/json.h"
 
 void se_report_client_text(FILE *out, const se_client_result *r)
 {
@@ -7,20 +8,6 @@ void se_report_client_text(FILE *out, const se_client_result *r)
             (unsigned long long)r->bytes_received);
     if (r->fin_received)
         fprintf(out, "Connection closed\n");
-}
-
-void se_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
 }
 
 static void json_ms(FILE *out, const char *name, double ms)

@@ -1,7 +1,6 @@
 /* `sockecho server`: options, then the echo server until it stops. */
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "loop/loop.h"
 #include "platform/platform.h"
 #include "server/server.h"
 
@@ -258,7 +257,7 @@ int se_cmd_server(int argc, char **argv)
             verbose++;
             break;
         case OPT_HELP:
-            printf(server_usage, se_loop_backend_names());
+            printf(server_usage, SOCKECHO_BACKENDS);
             return 0;
         }
         if (duration && se_parse_duration_ms(v, MAX_DURATION_MS, duration, err, sizeof err))
@@ -280,7 +279,7 @@ int se_cmd_server(int argc, char **argv)
         return se_usage_error("--udp-rate needs --udp");
     if (opt.backend && se_check_backend(opt.backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
-                              se_loop_backend_names());
+                              SOCKECHO_BACKENDS);
     opt.verbosity = quiet ? 0 : 1 + (verbose > 2 ? 2 : verbose);
 
     int rc = se_platform_init();

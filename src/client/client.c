@@ -20,10 +20,9 @@ typedef struct client {
     const se_client_options *opt;
     se_payload *payload;
     se_client_result *res;
-    se_loop loop;
-    se_conn conn;
+    se_loop *loop;
+    se_conn *conn;
     se_timer idle_timer, drain_timer, pump_timer, progress_timer;
-    uint64_t last_progress_ms, last_bytes_out;
     char *chunk;  /* payload about to be sent */
     char *expect; /* expected echo, for comparison */
     FILE *out;
@@ -32,26 +31,10 @@ typedef struct client {
     size_t attempts_cap;
 } client;
 
-static const struct {
-    const char *name;
-    int exit_code;
-} verdicts[] = {
-    [SE_VERDICT_COMPLETE] = {"complete", 0},   [SE_VERDICT_ERROR] = {"error", 1},
-    [SE_VERDICT_USAGE] = {"usage", 2},         [SE_VERDICT_RESOLVE] = {"resolve", 3},
-    [SE_VERDICT_REFUSED] = {"refused", 4},     [SE_VERDICT_UNREACHABLE] = {"unreachable", 5},
-    [SE_VERDICT_TRUNCATED] = {"truncated", 6}, [SE_VERDICT_EXCESS] = {"excess", 7},
-    [SE_VERDICT_MISMATCH] = {"mismatch", 8},   [SE_VERDICT_RESET] = {"reset", 9},
-    [SE_VERDICT_TIMEOUT] = {"timeout", 10},
-};
-
-const char *se_verdict_name(se_verdict v)
+/* The client that owns CONN (its owner bytes hold the pointer). */
+static client *client_of(const se_conn *conn)
 {
-    return verdicts[v].name;
-}
-
-int se_verdict_exit_code(se_verdict v)
-{
-    return verdicts[v].exit_code;
+    return *(client **)se_conn_owner(conn);
 }
 
 static double ms_between(uint64_t from_ns, uint64_t to_ns)
@@ -72,11 +55,6 @@ static void set_verdict(client *c, se_verdict v, const char *fmt, ...)
     va_end(ap);
 }
 
-static void progress(client *c)
-{
-    c->last_progress_ms = se_loop_now(&c->loop);
-}
-
 static void on_error(se_conn *conn, int err);
 
 static void fail_local(client *c, const char *what, int err)
@@ -84,7 +62,7 @@ static void fail_local(client *c, const char *what, int err)
     if (!c->verdict_set)
         c->res->error = err;
     set_verdict(c, SE_VERDICT_ERROR, "%s: %s", what, se_strerror(err));
-    se_conn_abort(&c->conn);
+    se_conn_abort(c->conn);
 }
 
 /* ---- sending ---- */
@@ -92,10 +70,10 @@ static void fail_local(client *c, const char *what, int err)
 static void pump(client *c)
 {
     size_t budget = SE_PUMP_BUDGET;
-    while (!c->payload->finished && se_conn_pending(&c->conn) < SE_SEND_HIGH_WATER) {
+    while (!c->payload->finished && se_conn_pending(c->conn) < SE_SEND_HIGH_WATER) {
         if (budget == 0) {
             /* Let reads run, then continue. */
-            if (se_timer_start(&c->loop, &c->pump_timer, 0))
+            if (se_timer_start(c->loop, &c->pump_timer, 0))
                 fail_local(c, "cannot schedule sending", SE_ENOMEM);
             return;
         }
@@ -106,36 +84,33 @@ static void pump(client *c)
         }
         if (c->verdict_set)
             se_payload_release(c->payload, c->payload->produced);
-        int err = n > 0 ? se_conn_write(&c->conn, c->chunk, (size_t)n) : se_conn_shutdown(&c->conn);
+        int err = n > 0 ? se_conn_write(c->conn, c->chunk, (size_t)n) : se_conn_shutdown(c->conn);
         if (err) {
-            on_error(&c->conn, err);
+            on_error(c->conn, err);
             return;
         }
         budget = (size_t)n < budget ? budget - (size_t)n : 0;
-        progress(c);
     }
 }
 
 static void on_pump_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
-    pump(t->data);
+    pump(se_timer_data(t));
 }
 
 static void on_drain(se_conn *conn)
 {
-    client *c = conn->data;
-    progress(c);
-    pump(c);
+    pump(client_of(conn));
 }
 
 static void on_shutdown(se_conn *conn)
 {
-    client *c = conn->data;
+    client *c = client_of(conn);
     c->shutdown_ns = se_now_ns();
     c->res->transfer_ms = ms_between(c->connected_ns, c->shutdown_ns);
     if (c->opt->drain_timeout_ms &&
-        se_timer_start(&c->loop, &c->drain_timer, c->opt->drain_timeout_ms))
+        se_timer_start(c->loop, &c->drain_timer, c->opt->drain_timeout_ms))
         fail_local(c, "cannot start drain timer", SE_ENOMEM);
 }
 
@@ -184,10 +159,9 @@ static void verify(client *c, const char *data, size_t len, uint64_t offset)
 
 static void on_read(se_conn *conn, const char *data, size_t len)
 {
-    client *c = conn->data;
+    client *c = client_of(conn);
     uint64_t offset = c->res->bytes_received;
     c->res->bytes_received += len;
-    progress(c);
     if (c->out && fwrite(data, 1, len, c->out) != len) {
         fail_local(c, "cannot write output", se_last_file_error());
         return;
@@ -202,7 +176,7 @@ static void on_read(se_conn *conn, const char *data, size_t len)
 
 static void on_eof(se_conn *conn)
 {
-    client *c = conn->data;
+    client *c = client_of(conn);
     c->res->fin_received = 1;
     if (c->shutdown_ns)
         c->res->close_ms = ms_between(c->shutdown_ns, se_now_ns());
@@ -221,12 +195,12 @@ static void on_eof(se_conn *conn)
 
 static void on_error(se_conn *conn, int err)
 {
-    client *c = conn->data;
+    client *c = client_of(conn);
     if (!c->verdict_set)
         c->res->error = err;
     if (se_err_is_reset(err))
         set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
-                    se_strerror(err), (unsigned long long)conn->bytes_out,
+                    se_strerror(err), (unsigned long long)se_conn_bytes_out(conn),
                     (unsigned long long)c->res->bytes_received);
     else if (err == SE_ETIMEDOUT)
         set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: %s", se_strerror(err));
@@ -237,13 +211,10 @@ static void on_error(se_conn *conn, int err)
 
 static void on_idle_timer(se_loop *loop, se_timer *t)
 {
-    client *c = t->data;
-    uint64_t now = se_loop_now(loop);
-    if (c->conn.bytes_out != c->last_bytes_out) {
-        c->last_bytes_out = c->conn.bytes_out;
-        c->last_progress_ms = now;
-    }
-    uint64_t quiet = now - c->last_progress_ms;
+    client *c = se_timer_data(t);
+    /* The connection records when bytes last moved either way, so the
+     * timeout acts T after that moment, not when it is next looked at. */
+    uint64_t quiet = se_loop_now(loop) - se_conn_last_activity(c->conn);
     if (quiet < c->opt->idle_timeout_ms) {
         if (se_timer_start(loop, t, c->opt->idle_timeout_ms - quiet))
             fail_local(c, "cannot start idle timer", SE_ENOMEM);
@@ -251,45 +222,46 @@ static void on_idle_timer(se_loop *loop, se_timer *t)
     }
     set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: nothing moved for %.3g s",
                 (double)c->opt->idle_timeout_ms / 1000);
-    se_conn_abort(&c->conn);
+    se_conn_abort(c->conn);
 }
 
 static void on_drain_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
-    client *c = t->data;
+    client *c = se_timer_data(t);
     set_verdict(c, SE_VERDICT_TIMEOUT,
                 "timeout: no FIN from the server %.3g s after the half-close",
                 (double)c->opt->drain_timeout_ms / 1000);
-    se_conn_abort(&c->conn);
+    se_conn_abort(c->conn);
 }
 
 static void on_progress_timer(se_loop *loop, se_timer *t)
 {
-    client *c = t->data;
-    se_progress_update(c->opt->progress, c->conn.bytes_out, c->res->bytes_received, se_now_ns());
+    client *c = se_timer_data(t);
+    se_progress_update(c->opt->progress, se_conn_bytes_out(c->conn), c->res->bytes_received,
+                       se_now_ns());
     if (se_timer_start(loop, t, SE_PROGRESS_INTERVAL_MS))
         se_progress_clear(c->opt->progress);
 }
 
 static void on_close(se_conn *conn)
 {
-    client *c = conn->data;
-    se_timer_stop(&c->loop, &c->idle_timer);
-    se_timer_stop(&c->loop, &c->drain_timer);
-    se_timer_stop(&c->loop, &c->pump_timer);
-    se_timer_stop(&c->loop, &c->progress_timer);
+    client *c = client_of(conn);
+    se_timer_stop(c->loop, &c->idle_timer);
+    se_timer_stop(c->loop, &c->drain_timer);
+    se_timer_stop(c->loop, &c->pump_timer);
+    se_timer_stop(c->loop, &c->progress_timer);
     if (c->opt->progress)
         se_progress_clear(c->opt->progress);
-    c->res->bytes_sent = conn->bytes_out;
-    se_loop_stop(&c->loop);
+    c->res->bytes_sent = se_conn_bytes_out(conn);
+    se_loop_stop(c->loop);
 }
 
 /* ---- connecting ---- */
 
 static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, uint64_t ns)
 {
-    client *c = conn->data;
+    client *c = client_of(conn);
     se_client_result *r = c->res;
     if (r->attempt_count == c->attempts_cap) {
         size_t cap = c->attempts_cap ? c->attempts_cap * 2 : 4;
@@ -338,11 +310,10 @@ static void describe_connect_failure(client *c)
 
 static void on_connect(se_conn *conn, int status)
 {
-    client *c = conn->data;
+    client *c = client_of(conn);
     if (status) {
         describe_connect_failure(c);
-        if (conn->state != SE_CONN_IDLE)
-            se_conn_abort(conn);
+        se_conn_abort(conn);
         return;
     }
     c->connected_ns = se_now_ns();
@@ -352,16 +323,15 @@ static void on_connect(se_conn *conn, int status)
         c->res->connect_ms = c->res->attempts[c->res->attempt_count - 1].ms;
     int err = se_conn_read_start(conn);
     if (!err && c->opt->idle_timeout_ms)
-        err = se_timer_start(&c->loop, &c->idle_timer, c->opt->idle_timeout_ms);
+        err = se_timer_start(c->loop, &c->idle_timer, c->opt->idle_timeout_ms);
     if (!err && c->opt->progress) {
         se_progress_start(c->opt->progress, c->connected_ns);
-        err = se_timer_start(&c->loop, &c->progress_timer, SE_PROGRESS_INTERVAL_MS);
+        err = se_timer_start(c->loop, &c->progress_timer, SE_PROGRESS_INTERVAL_MS);
     }
     if (err) {
         fail_local(c, "cannot start", err);
         return;
     }
-    progress(c);
     pump(c);
 }
 
@@ -375,18 +345,6 @@ static const se_conn_callbacks client_callbacks = {
     .on_error = on_error,
     .on_close = on_close,
 };
-
-static int resolve(const se_client_options *opt, struct addrinfo **list)
-{
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = opt->family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_NUMERICSERV;
-    int rc = getaddrinfo(opt->host, opt->port, &hints, list);
-    return rc ? se_translate_gai_error(rc) : 0;
-}
 
 se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
                          se_client_result *result)
@@ -405,29 +363,34 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
         return result->verdict;
     }
     struct addrinfo *list = NULL;
-    err = resolve(opt, &list);
+    err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &list);
     if (err) {
         set_verdict(&c, SE_VERDICT_RESOLVE, "cannot resolve %s: %s", opt->host, se_strerror(err));
         result->error = err;
-    } else if ((err = se_loop_init(&c.loop, opt->backend)) != 0) {
+    } else if ((err = se_loop_new(&c.loop, opt->backend)) != 0) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
     } else {
         c.chunk = malloc(SE_CHUNK);
-        c.expect = malloc(c.loop.read_buf_size);
+        c.expect = malloc(SE_CONN_READ_MAX);
         se_timer_init(&c.idle_timer, on_idle_timer, &c);
         se_timer_init(&c.drain_timer, on_drain_timer, &c);
         se_timer_init(&c.pump_timer, on_pump_timer, &c);
         se_timer_init(&c.progress_timer, on_progress_timer, &c);
-        se_conn_init(&c.conn, &c.loop, &client_callbacks, &c);
-        if (!c.chunk || !c.expect)
+        c.conn = se_conn_new(c.loop, &client_callbacks, sizeof(client *));
+        if (!c.chunk || !c.expect || !c.conn) {
             set_verdict(&c, SE_VERDICT_ERROR, "out of memory");
-        else if ((err = se_conn_connect(&c.conn, list, opt->connect_timeout_ms)) != 0)
-            set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
-        else if ((err = se_loop_run(&c.loop)) != 0)
-            set_verdict(&c, SE_VERDICT_ERROR, "event loop failed: %s", se_strerror(err));
+        } else {
+            *(client **)se_conn_owner(c.conn) = &c;
+            if ((err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
+                set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
+                se_conn_close(c.conn); /* freed by the loop below */
+            }
+            if ((err = se_loop_run(c.loop)) != 0)
+                set_verdict(&c, SE_VERDICT_ERROR, "event loop failed: %s", se_strerror(err));
+        }
         free(c.chunk);
         free(c.expect);
-        se_loop_close(&c.loop);
+        se_loop_free(c.loop);
     }
     if (list)
         freeaddrinfo(list);

@@ -76,17 +76,11 @@ se_verdict se_udp_client_run(const se_client_options *opt, const se_udp_options 
 {
     memset(r, 0, sizeof *r);
     r->rtt_min_ms = r->rtt_avg_ms = r->rtt_max_ms = -1;
-    struct addrinfo hints, *list = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = opt->family;
-    hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_protocol = IPPROTO_UDP;
-    hints.ai_flags = AI_NUMERICSERV;
-    int rc = getaddrinfo(opt->host, opt->port, &hints, &list);
+    struct addrinfo *list = NULL;
+    int rc = se_resolve(opt->host, opt->port, opt->family, SOCK_DGRAM, 0, &list);
     if (rc) {
         r->verdict = SE_VERDICT_RESOLVE;
-        snprintf(r->detail, sizeof r->detail, "cannot resolve %s: %s", opt->host,
-                 se_strerror(se_translate_gai_error(rc)));
+        snprintf(r->detail, sizeof r->detail, "cannot resolve %s: %s", opt->host, se_strerror(rc));
         return r->verdict;
     }
     const struct sockaddr *server = list->ai_addr;

@@ -1,35 +1,125 @@
-/* Connection state machine: address fallback, send queue with
- * drain-then-shutdown (libuv's uv__drain), deferred notifications. */
-#include "conn/conn.h"
+/* Connection state machine: address fallback, the filter chain, the send
+ * queue with drain-then-shutdown (libuv's uv__drain), held input while the
+ * owner is not reading, deferred notifications. */
+#include "conn/filter.h"
 
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Reads per readiness event before yielding to other connections. */
 #define SE_READS_PER_EVENT 16
+/* A send queue up to this size is kept when it drains (no allocation per
+ * burst); a larger one is freed, so a connection that once backed up does
+ * not keep its peak. */
+#define SE_QUEUE_KEEP (64 * 1024)
 
 enum {
     PENDING_ATTEMPT = 1,  /* start the next connect attempt */
-    PENDING_SHUTDOWN = 2, /* call on_shutdown */
-    PENDING_CLOSE = 4     /* call on_close (always last) */
+    PENDING_OPEN = 2,     /* open the filters of an adopted socket */
+    PENDING_HELD = 4,     /* deliver held input (reading was restarted) */
+    PENDING_SHUTDOWN = 8, /* call on_shutdown */
+    PENDING_ERROR = 16,   /* a filter failed outside an op */
+    PENDING_CLOSE = 32    /* call on_close, then free (always last) */
 };
+
+/* What only a connecting conn needs; allocated by se_conn_connect, freed
+ * once connected or failed, so accepted connections never carry it. */
+typedef struct se_connecting {
+    const struct addrinfo *next_addr;
+    uint64_t timeout_ms;
+    uint64_t attempt_start_ns;
+    int last_error;
+    se_timer timer;
+} se_connecting;
+
+struct se_filter {
+    const se_filter_ops *ops;
+    void *ctx;
+    se_conn *conn;
+    se_filter *above, *below;
+};
+
+/* Kept small: a server holds one per client, idle ones included. */
+struct se_conn {
+    se_loop *loop;
+    const se_conn_callbacks *cb;
+    se_io io;
+    uint64_t bytes_in, bytes_out;
+    /* Unsent output: queue[head, tail). */
+    char *queue;
+    uint32_t head, tail, cap;
+    uint32_t read_limit; /* bytes per recv; 0: SE_CONN_READ_MAX */
+    uint32_t last_activity_ms;
+    uint32_t held_len; /* input passed up while the owner was not reading */
+    char *held;
+    se_filter *bottom, *top;
+    se_connecting *connecting;
+    const struct sockaddr *source; /* bound before connect when its family matches */
+    se_sockaddr peer;
+    int pending_error;
+    uint8_t state;
+    uint8_t reading;            /* the owner wants on_read */
+    uint8_t filter_paused;      /* a filter stopped socket reads */
+    uint8_t eof_received;       /* the socket saw the peer's FIN */
+    uint8_t eof_delivered;      /* the owner's on_eof ran */
+    uint8_t eof_held;           /* on_eof waits behind held input */
+    uint8_t shutdown_requested; /* by the owner */
+    uint8_t shutdown_down;      /* reached the socket: FIN once drained */
+    uint8_t shutdown_done;      /* our FIN is out */
+    uint8_t write_armed;        /* WRITABLE stays watched after a drain */
+    uint8_t filters_opened;     /* the bottom filter's open ran: input may flow */
+    uint8_t notify_pending;
+    se_deferred notify;
+};
+
+/* The owner's bytes follow the conn, suitably aligned. */
+#define OWNER_OFFSET                                                                               \
+    ((sizeof(se_conn) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
+
+/* Receive buffer of the conn layer, one per thread (one loop per thread):
+ * data is consumed before the callback that received it returns. */
+static _Thread_local char recv_buffer[SE_CONN_READ_MAX];
 
 static void on_io(se_loop *loop, se_io *io, int events);
 static void on_connect_timeout(se_loop *loop, se_timer *timer);
 static void attempt_next(se_conn *conn);
+static void deliver_held(se_conn *conn);
+static void free_conn(se_conn *conn);
+static int open_filters(se_conn *conn);
+
+/* ---- deferred notifications ---- */
+
+static void fail(se_conn *conn, int err);
 
 static void run_pending(se_loop *loop, se_deferred *d)
 {
     (void)loop;
-    se_conn *conn = d->data;
+    se_conn *conn = se_deferred_data(d);
     int pending = conn->notify_pending;
     conn->notify_pending = 0;
     if (conn->state == SE_CONN_CLOSED) {
-        if (pending & PENDING_CLOSE)
-            conn->cb->on_close(conn); /* may free conn: nothing after this */
+        if (pending & PENDING_CLOSE) {
+            conn->cb->on_close(conn);
+            free_conn(conn);
+        }
         return;
     }
-    if (pending & PENDING_SHUTDOWN)
+    if (pending & PENDING_ERROR) {
+        fail(conn, conn->pending_error);
+        return;
+    }
+    if (pending & PENDING_OPEN && conn->state == SE_CONN_OPENING) {
+        int err = open_filters(conn);
+        if (err) {
+            fail(conn, err);
+            return;
+        }
+    }
+    if (pending & PENDING_HELD)
+        deliver_held(conn);
+    if (pending & PENDING_SHUTDOWN && conn->state == SE_CONN_OPEN)
         conn->cb->on_shutdown(conn);
     if (pending & PENDING_ATTEMPT && conn->state == SE_CONN_CONNECTING)
         attempt_next(conn);
@@ -38,18 +128,79 @@ static void run_pending(se_loop *loop, se_deferred *d)
 static void schedule(se_conn *conn, int what)
 {
     int was = conn->notify_pending;
-    conn->notify_pending |= what;
+    conn->notify_pending |= (uint8_t)what;
     if (!was)
         se_loop_defer(conn->loop, &conn->notify, run_pending, conn);
 }
 
-void se_conn_init(se_conn *conn, se_loop *loop, const se_conn_callbacks *cb, void *data)
+/* ---- creation and accessors ---- */
+
+se_conn *se_conn_new(se_loop *loop, const se_conn_callbacks *cb, size_t owner_size)
 {
-    memset(conn, 0, sizeof *conn);
+    se_conn *conn = calloc(1, OWNER_OFFSET + owner_size);
+    if (!conn)
+        return NULL;
     conn->loop = loop;
     conn->cb = cb;
-    conn->data = data;
-    conn->io.sock = SE_INVALID_SOCKET;
+    se_io_init(&conn->io, SE_INVALID_SOCKET, on_io, conn);
+    return conn;
+}
+
+void *se_conn_owner(const se_conn *conn)
+{
+    return (char *)conn + OWNER_OFFSET;
+}
+
+se_conn *se_conn_of_owner(void *owner)
+{
+    return (se_conn *)((char *)owner - OWNER_OFFSET);
+}
+
+se_loop *se_conn_loop(const se_conn *conn)
+{
+    return conn->loop;
+}
+
+se_conn_state se_conn_get_state(const se_conn *conn)
+{
+    return (se_conn_state)conn->state;
+}
+
+int se_conn_is_open(const se_conn *conn)
+{
+    return conn->state == SE_CONN_OPEN || conn->state == SE_CONN_OPENING;
+}
+
+uint64_t se_conn_bytes_in(const se_conn *conn)
+{
+    return conn->bytes_in;
+}
+
+uint64_t se_conn_bytes_out(const se_conn *conn)
+{
+    return conn->bytes_out;
+}
+
+uint64_t se_conn_last_activity(const se_conn *conn)
+{
+    /* Stored as the low 32 bits of the loop's clock: rebuild the rest. */
+    uint64_t now = se_loop_now(conn->loop);
+    return now - (uint32_t)((uint32_t)now - conn->last_activity_ms);
+}
+
+int se_conn_eof_received(const se_conn *conn)
+{
+    return conn->eof_delivered;
+}
+
+int se_conn_shutdown_requested(const se_conn *conn)
+{
+    return conn->shutdown_requested;
+}
+
+int se_conn_shutdown_done(const se_conn *conn)
+{
+    return conn->shutdown_done;
 }
 
 const struct sockaddr *se_conn_peer(const se_conn *conn)
@@ -57,20 +208,56 @@ const struct sockaddr *se_conn_peer(const se_conn *conn)
     return &conn->peer.sa;
 }
 
+static void set_peer(se_conn *conn, const struct sockaddr *addr, size_t len)
+{
+    memset(&conn->peer, 0, sizeof conn->peer);
+    memcpy(&conn->peer, addr, len < sizeof conn->peer ? len : sizeof conn->peer);
+}
+
+void se_conn_set_peer(se_conn *conn, const struct sockaddr *addr)
+{
+    set_peer(conn, addr, (size_t)se_addr_len(addr));
+}
+
 size_t se_conn_pending(const se_conn *conn)
 {
-    return conn->tail - conn->head;
+    size_t n = conn->tail - conn->head;
+    for (const se_filter *f = conn->bottom; f; f = f->above)
+        if (f->ops->held)
+            n += f->ops->held(f);
+    return n;
+}
+
+static void touch(se_conn *conn)
+{
+    conn->last_activity_ms = (uint32_t)se_loop_now(conn->loop);
+}
+
+/* ---- interest ---- */
+
+/* Socket reads go on while the conn is open or opening, the peer has not
+ * ended, no filter paused them, nothing is held for the owner, and either
+ * a filter is still handshaking or the owner wants data. */
+static int socket_reading(const se_conn *conn)
+{
+    if (conn->state != SE_CONN_OPEN && conn->state != SE_CONN_OPENING)
+        return 0;
+    if (conn->eof_received || conn->filter_paused || conn->held_len)
+        return 0;
+    if (conn->state == SE_CONN_OPENING)
+        return conn->filters_opened;
+    return conn->reading;
 }
 
 static int update_io(se_conn *conn)
 {
     int events = 0;
-    if (conn->state == SE_CONN_CONNECTING)
+    if (conn->state == SE_CONN_CONNECTING) {
         events = SE_WRITABLE;
-    else if (conn->state == SE_CONN_OPEN) {
-        if (conn->reading)
+    } else if (conn->state == SE_CONN_OPEN || conn->state == SE_CONN_OPENING) {
+        if (socket_reading(conn))
             events |= SE_READABLE;
-        if (conn->tail > conn->head)
+        if (conn->tail > conn->head || conn->write_armed)
             events |= SE_WRITABLE;
     }
     return se_io_set(conn->loop, &conn->io, events);
@@ -79,22 +266,465 @@ static int update_io(se_conn *conn)
 /* Stops all I/O and reports ERR once; the owner decides how to close. */
 static void fail(se_conn *conn, int err)
 {
+    if (conn->state == SE_CONN_CLOSED || conn->state == SE_CONN_FAILED)
+        return;
     conn->reading = 0;
+    conn->state = SE_CONN_FAILED;
     se_io_stop(conn->loop, &conn->io);
     conn->cb->on_error(conn, err);
 }
 
-/* ---- connecting ---- */
+/* ---- filters ---- */
+
+int se_conn_push_filter(se_conn *conn, const se_filter_ops *ops, void *ctx)
+{
+    se_filter *f = calloc(1, sizeof *f);
+    if (!f) {
+        if (ops->destroy)
+            ops->destroy(ctx);
+        return SE_ENOMEM;
+    }
+    f->ops = ops;
+    f->ctx = ctx;
+    f->conn = conn;
+    f->below = conn->top;
+    if (conn->top)
+        conn->top->above = f;
+    else
+        conn->bottom = f;
+    conn->top = f;
+    return 0;
+}
+
+void *se_filter_ctx(const se_filter *f)
+{
+    return f->ctx;
+}
+
+se_conn *se_filter_conn(const se_filter *f)
+{
+    return f->conn;
+}
+
+se_loop *se_filter_loop(const se_filter *f)
+{
+    return f->conn->loop;
+}
+
+/* ---- input: socket -> filters -> owner ---- */
+
+/* Appends input for the owner to the held buffer. */
+static int hold_input(se_conn *conn, const char *data, size_t len)
+{
+    if ((uint64_t)conn->held_len + len > UINT32_MAX)
+        return SE_ENOBUFS;
+    char *held = realloc(conn->held, conn->held_len + len);
+    if (!held)
+        return SE_ENOMEM;
+    memcpy(held + conn->held_len, data, len);
+    conn->held = held;
+    conn->held_len += (uint32_t)len;
+    return 0;
+}
+
+static void deliver_eof(se_conn *conn)
+{
+    conn->eof_held = 0;
+    conn->eof_delivered = 1;
+    conn->reading = 0;
+    (void)update_io(conn);
+    conn->cb->on_eof(conn);
+}
+
+static int owner_recv(se_conn *conn, const char *data, size_t len)
+{
+    if (conn->state != SE_CONN_OPEN || !conn->reading || conn->held_len)
+        return hold_input(conn, data, len);
+    conn->bytes_in += len;
+    conn->cb->on_read(conn, data, len);
+    return 0;
+}
+
+static int owner_eof(se_conn *conn)
+{
+    if (conn->state != SE_CONN_OPEN || conn->held_len)
+        conn->eof_held = 1;
+    else
+        deliver_eof(conn);
+    return 0;
+}
+
+/* Hands the owner what was held, while it keeps reading. */
+static void deliver_held(se_conn *conn)
+{
+    while (conn->held_len && conn->reading && conn->state == SE_CONN_OPEN) {
+        size_t n = conn->held_len < SE_CONN_READ_MAX ? conn->held_len : SE_CONN_READ_MAX;
+        memcpy(recv_buffer, conn->held, n);
+        memmove(conn->held, conn->held + n, conn->held_len - n);
+        conn->held_len -= (uint32_t)n;
+        if (!conn->held_len) {
+            free(conn->held);
+            conn->held = NULL;
+        }
+        conn->bytes_in += n;
+        conn->cb->on_read(conn, recv_buffer, n);
+    }
+    if (conn->state != SE_CONN_OPEN || conn->held_len)
+        return;
+    if (conn->eof_held)
+        deliver_eof(conn);
+    else
+        (void)update_io(conn);
+}
+
+int se_filter_recv_up(se_filter *f, const char *data, size_t len)
+{
+    se_conn *conn = f->conn;
+    if (len == 0)
+        return 0;
+    for (f = f->above; f; f = f->above)
+        if (f->ops->recv)
+            return f->ops->recv(f, data, len);
+    return owner_recv(conn, data, len);
+}
+
+int se_filter_eof_up(se_filter *f)
+{
+    se_conn *conn = f->conn;
+    for (f = f->above; f; f = f->above)
+        if (f->ops->eof)
+            return f->ops->eof(f);
+    return owner_eof(conn);
+}
+
+/* Bytes from the socket enter the lowest filter that reads them. */
+static int input_from_socket(se_conn *conn, const char *data, size_t len)
+{
+    for (se_filter *f = conn->bottom; f; f = f->above)
+        if (f->ops->recv)
+            return f->ops->recv(f, data, len);
+    return owner_recv(conn, data, len);
+}
+
+static int eof_from_socket(se_conn *conn)
+{
+    for (se_filter *f = conn->bottom; f; f = f->above)
+        if (f->ops->eof)
+            return f->ops->eof(f);
+    return owner_eof(conn);
+}
+
+static void handle_readable(se_conn *conn, int events)
+{
+    for (int i = 0; i < SE_READS_PER_EVENT; i++) {
+        if (!socket_reading(conn))
+            return;
+        size_t want = SE_CONN_READ_MAX;
+        if (conn->read_limit && conn->read_limit < want)
+            want = conn->read_limit;
+        long n = se_socket_recv(se_io_socket(&conn->io), recv_buffer, want);
+        if (n > 0) {
+            touch(conn);
+            int err = input_from_socket(conn, recv_buffer, (size_t)n);
+            if (err) {
+                fail(conn, err);
+                return;
+            }
+            if ((size_t)n < want)
+                return;
+            continue;
+        }
+        if (n == SE_EAGAIN)
+            return;
+        if (n == SE_EOF && (events & SE_ERRORED)) {
+            /* WSAPoll flags an RST as POLLERR while recv() may return 0:
+             * the error bit, not recv, tells a reset from a FIN. */
+            int err = se_socket_error(se_io_socket(&conn->io));
+            fail(conn, err ? err : SE_ECONNRESET);
+            return;
+        }
+        if (n == SE_EOF) {
+            conn->eof_received = 1;
+            (void)update_io(conn);
+            int err = eof_from_socket(conn);
+            if (err)
+                fail(conn, err);
+            return;
+        }
+        fail(conn, (int)n);
+        return;
+    }
+}
+
+int se_conn_read_start(se_conn *conn)
+{
+    if (!se_conn_is_open(conn) || conn->eof_delivered)
+        return SE_ENOTCONN;
+    conn->reading = 1;
+    if (conn->held_len || conn->eof_held) {
+        schedule(conn, PENDING_HELD);
+        return 0;
+    }
+    return update_io(conn);
+}
+
+void se_conn_read_stop(se_conn *conn)
+{
+    if (!conn->reading)
+        return;
+    conn->reading = 0;
+    if (se_conn_is_open(conn))
+        (void)update_io(conn); /* only ever removes an event */
+}
+
+void se_conn_set_read_limit(se_conn *conn, size_t limit)
+{
+    conn->read_limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+}
+
+void se_filter_pause_reading(se_filter *f, int paused)
+{
+    se_conn *conn = f->conn;
+    conn->filter_paused = paused != 0;
+    if (se_conn_is_open(conn))
+        (void)update_io(conn);
+}
+
+void se_filter_fail(se_filter *f, int err)
+{
+    se_conn *conn = f->conn;
+    if (!se_conn_is_open(conn))
+        return;
+    conn->pending_error = err;
+    schedule(conn, PENDING_ERROR);
+}
+
+/* ---- output: owner -> filters -> socket ---- */
+
+static void release_queue(se_conn *conn, int keep)
+{
+    conn->head = conn->tail = 0;
+    if (keep && conn->cap <= SE_QUEUE_KEEP)
+        return;
+    free(conn->queue);
+    conn->queue = NULL;
+    conn->cap = 0;
+}
+
+static int enqueue(se_conn *conn, const char *data, size_t len)
+{
+    if (conn->tail + len > conn->cap && conn->head > 0) {
+        memmove(conn->queue, conn->queue + conn->head, conn->tail - conn->head);
+        conn->tail -= conn->head;
+        conn->head = 0;
+    }
+    if ((size_t)conn->tail + len > conn->cap) {
+        size_t cap = conn->cap ? conn->cap : 16 * 1024;
+        while (cap < (size_t)conn->tail + len)
+            cap *= 2;
+        if (cap > UINT32_MAX)
+            return SE_ENOBUFS; /* a send queue is bounded well below 4 GiB */
+        char *queue = realloc(conn->queue, cap);
+        if (!queue)
+            return SE_ENOMEM;
+        conn->queue = queue;
+        conn->cap = (uint32_t)cap;
+    }
+    memcpy(conn->queue + conn->tail, data, len);
+    conn->tail += (uint32_t)len;
+    return 0;
+}
+
+static int do_shutdown(se_conn *conn)
+{
+    int err = se_socket_shutdown_send(se_io_socket(&conn->io));
+    if (!err)
+        conn->shutdown_done = 1;
+    return err;
+}
+
+/* The bottom of the chain: the kernel, then the send queue. */
+static int socket_send(se_conn *conn, const char *data, size_t len)
+{
+    if (conn->shutdown_down)
+        return SE_ESHUTDOWN;
+    if (conn->tail == conn->head) {
+        while (len > 0) {
+            long n = se_socket_send(se_io_socket(&conn->io), data, len);
+            if (n == SE_EAGAIN)
+                break;
+            if (n < 0)
+                return (int)n;
+            conn->bytes_out += (uint64_t)n;
+            touch(conn);
+            data += n;
+            len -= (size_t)n;
+        }
+        if (len == 0)
+            return 0;
+    }
+    int err = enqueue(conn, data, len);
+    if (!err)
+        err = update_io(conn);
+    return err;
+}
+
+static int socket_shutdown(se_conn *conn)
+{
+    if (conn->shutdown_down) {
+        if (conn->shutdown_done && conn->shutdown_requested)
+            schedule(conn, PENDING_SHUTDOWN);
+        return 0;
+    }
+    conn->shutdown_down = 1;
+    if (conn->tail > conn->head)
+        return 0; /* after the queue drains */
+    int err = do_shutdown(conn);
+    if (!err && conn->shutdown_requested)
+        schedule(conn, PENDING_SHUTDOWN);
+    return err;
+}
+
+int se_filter_send_down(se_filter *f, const char *data, size_t len)
+{
+    se_conn *conn = f->conn;
+    for (f = f->below; f; f = f->below)
+        if (f->ops->send)
+            return f->ops->send(f, data, len);
+    return len ? socket_send(conn, data, len) : 0;
+}
+
+int se_filter_shutdown_down(se_filter *f)
+{
+    se_conn *conn = f->conn;
+    for (f = f->below; f; f = f->below)
+        if (f->ops->shutdown)
+            return f->ops->shutdown(f);
+    return socket_shutdown(conn);
+}
+
+int se_conn_write(se_conn *conn, const void *data, size_t len)
+{
+    if (conn->state != SE_CONN_OPEN)
+        return SE_ENOTCONN;
+    if (conn->shutdown_requested)
+        return SE_ESHUTDOWN;
+    if (len == 0)
+        return 0;
+    for (se_filter *f = conn->top; f; f = f->below)
+        if (f->ops->send)
+            return f->ops->send(f, data, len);
+    return socket_send(conn, data, len);
+}
+
+int se_conn_shutdown(se_conn *conn)
+{
+    if (conn->state != SE_CONN_OPEN)
+        return SE_ENOTCONN;
+    if (conn->shutdown_requested)
+        return 0;
+    conn->shutdown_requested = 1;
+    for (se_filter *f = conn->top; f; f = f->below)
+        if (f->ops->shutdown)
+            return f->ops->shutdown(f);
+    return socket_shutdown(conn);
+}
+
+static void handle_writable(se_conn *conn)
+{
+    if (conn->tail == conn->head) {
+        /* Watched since the last drain and nothing came: stop watching. */
+        conn->write_armed = 0;
+        (void)update_io(conn);
+        return;
+    }
+    while (conn->tail > conn->head) {
+        long n = se_socket_send(se_io_socket(&conn->io), conn->queue + conn->head,
+                                conn->tail - conn->head);
+        if (n == SE_EAGAIN)
+            return;
+        if (n < 0) {
+            fail(conn, (int)n);
+            return;
+        }
+        conn->head += (uint32_t)n;
+        conn->bytes_out += (uint64_t)n;
+        touch(conn);
+    }
+    release_queue(conn, 1);
+    if (conn->shutdown_down && !conn->shutdown_done) {
+        conn->write_armed = 0;
+        (void)update_io(conn);
+        int err = do_shutdown(conn);
+        if (err)
+            fail(conn, err);
+        else if (conn->shutdown_requested)
+            conn->cb->on_shutdown(conn);
+        return;
+    }
+    /* WRITABLE stays watched: an owner that refills the queue from on_drain
+     * (a bulk sender) costs no interest change per burst. */
+    conn->write_armed = 1;
+    if (conn->cb->on_drain)
+        conn->cb->on_drain(conn);
+}
+
+/* ---- opening: connect or adopt, then the filters ---- */
+
+static void chain_open(se_conn *conn)
+{
+    conn->state = SE_CONN_OPEN;
+    int err = update_io(conn);
+    if (err) {
+        fail(conn, err);
+        return;
+    }
+    if (conn->cb->on_connect)
+        conn->cb->on_connect(conn, 0);
+    if (conn->state == SE_CONN_OPEN && (conn->held_len || conn->eof_held) && conn->reading)
+        schedule(conn, PENDING_HELD);
+}
+
+/* Opens the bottom filter; each one ready opens the next. */
+static int open_filters(se_conn *conn)
+{
+    conn->filters_opened = 1;
+    int err = update_io(conn);
+    if (err)
+        return err;
+    se_filter *f = conn->bottom;
+    if (!f->ops->open) {
+        se_filter_ready(f);
+        return 0;
+    }
+    return f->ops->open(f);
+}
+
+void se_filter_ready(se_filter *f)
+{
+    se_conn *conn = f->conn;
+    if (conn->state != SE_CONN_OPENING)
+        return;
+    se_filter *next = f->above;
+    if (!next) {
+        chain_open(conn);
+        return;
+    }
+    int err = next->ops->open ? next->ops->open(next) : (se_filter_ready(next), 0);
+    if (err)
+        fail(conn, err);
+}
 
 static void release_socket(se_conn *conn, int abortive)
 {
+    se_socket sock = se_io_socket(&conn->io);
     se_io_stop(conn->loop, &conn->io);
-    if (conn->io.sock != SE_INVALID_SOCKET) {
+    if (sock != SE_INVALID_SOCKET) {
         if (abortive)
-            se_socket_abort(conn->io.sock);
+            se_socket_abort(sock);
         else
-            se_socket_close(conn->io.sock);
-        conn->io.sock = SE_INVALID_SOCKET;
+            se_socket_close(sock);
+        se_io_init(&conn->io, SE_INVALID_SOCKET, on_io, conn);
     }
 }
 
@@ -117,11 +747,19 @@ static void attempt_done(se_conn *conn, int status)
 static void connected(se_conn *conn)
 {
     se_timer_stop(conn->loop, &conn->connecting->timer);
-    conn->state = SE_CONN_OPEN;
     attempt_done(conn, 0);
     end_connecting(conn);
-    int err = update_io(conn);
-    conn->cb->on_connect(conn, err);
+    if (conn->state != SE_CONN_CONNECTING)
+        return; /* closed by on_attempt */
+    touch(conn);
+    if (!conn->bottom) {
+        chain_open(conn);
+        return;
+    }
+    conn->state = SE_CONN_OPENING;
+    int err = open_filters(conn);
+    if (err)
+        fail(conn, err);
 }
 
 static void attempt_next(se_conn *conn)
@@ -130,10 +768,7 @@ static void attempt_next(se_conn *conn)
     while (c->next_addr) {
         const struct addrinfo *ai = c->next_addr;
         c->next_addr = ai->ai_next;
-        memset(&conn->peer, 0, sizeof conn->peer);
-        size_t len =
-            (size_t)ai->ai_addrlen < sizeof conn->peer ? (size_t)ai->ai_addrlen : sizeof conn->peer;
-        memcpy(&conn->peer, ai->ai_addr, len);
+        set_peer(conn, ai->ai_addr, (size_t)ai->ai_addrlen);
         c->attempt_start_ns = se_now_ns();
         se_socket sock;
         int err = se_socket_open(ai->ai_family, &sock);
@@ -163,7 +798,7 @@ static void attempt_next(se_conn *conn)
     }
     int err = c->last_error ? c->last_error : SE_EAI_NONAME;
     end_connecting(conn);
-    conn->state = SE_CONN_IDLE;
+    conn->state = SE_CONN_FAILED;
     conn->cb->on_connect(conn, err);
 }
 
@@ -180,7 +815,7 @@ static void attempt_failed(se_conn *conn, int err)
 static void on_connect_timeout(se_loop *loop, se_timer *timer)
 {
     (void)loop;
-    attempt_failed(timer->data, SE_ETIMEDOUT);
+    attempt_failed(se_timer_data(timer), SE_ETIMEDOUT);
 }
 
 int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout_ms)
@@ -209,184 +844,15 @@ void se_conn_set_source(se_conn *conn, const struct sockaddr *source)
 void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage *peer)
 {
     se_io_init(&conn->io, sock, on_io, conn);
-    if (peer) {
-        const struct sockaddr *sa = (const struct sockaddr *)peer;
-        size_t len = (size_t)se_addr_len(sa);
-        memcpy(&conn->peer, peer, len < sizeof conn->peer ? len : sizeof conn->peer);
-    }
-    conn->state = SE_CONN_OPEN;
-}
-
-void se_conn_set_read_limit(se_conn *conn, size_t limit)
-{
-    conn->read_limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
-}
-
-/* ---- reading ---- */
-
-int se_conn_read_start(se_conn *conn)
-{
-    if (conn->state != SE_CONN_OPEN || conn->eof_received)
-        return SE_ENOTCONN;
-    conn->reading = 1;
-    return update_io(conn);
-}
-
-void se_conn_read_stop(se_conn *conn)
-{
-    if (!conn->reading)
-        return;
-    conn->reading = 0;
-    if (conn->state == SE_CONN_OPEN)
-        (void)update_io(conn); /* only ever removes an event */
-}
-
-static void handle_readable(se_conn *conn, int events)
-{
-    se_loop *loop = conn->loop;
-    for (int i = 0; i < SE_READS_PER_EVENT; i++) {
-        if (!conn->reading || conn->state != SE_CONN_OPEN)
-            return;
-        size_t want = loop->read_buf_size;
-        if (conn->read_limit && conn->read_limit < want)
-            want = conn->read_limit;
-        long n = se_socket_recv(conn->io.sock, loop->read_buf, want);
-        if (n > 0) {
-            conn->bytes_in += (uint64_t)n;
-            conn->cb->on_read(conn, loop->read_buf, (size_t)n);
-            if ((size_t)n < want)
-                return;
-            continue;
-        }
-        if (n == SE_EAGAIN)
-            return;
-        if (n == SE_EOF && (events & SE_ERRORED)) {
-            /* WSAPoll flags an RST as POLLERR while recv() may return 0:
-             * the error bit, not recv, tells a reset from a FIN. */
-            int err = se_socket_error(conn->io.sock);
-            fail(conn, err ? err : SE_ECONNRESET);
-            return;
-        }
-        if (n == SE_EOF) {
-            conn->eof_received = 1;
-            conn->reading = 0;
-            (void)update_io(conn);
-            conn->cb->on_eof(conn);
-            return;
-        }
-        fail(conn, (int)n);
+    if (peer)
+        se_conn_set_peer(conn, (const struct sockaddr *)peer);
+    touch(conn);
+    if (!conn->bottom) {
+        conn->state = SE_CONN_OPEN;
         return;
     }
-}
-
-/* ---- writing ---- */
-
-static void free_queue(se_conn *conn)
-{
-    free(conn->buf);
-    conn->buf = NULL;
-    conn->head = conn->tail = conn->cap = 0;
-}
-
-static int do_shutdown(se_conn *conn)
-{
-    int err = se_socket_shutdown_send(conn->io.sock);
-    if (!err)
-        conn->shutdown_done = 1;
-    return err;
-}
-
-static int enqueue(se_conn *conn, const char *data, size_t len)
-{
-    if (conn->tail + len > conn->cap && conn->head > 0) {
-        memmove(conn->buf, conn->buf + conn->head, conn->tail - conn->head);
-        conn->tail -= conn->head;
-        conn->head = 0;
-    }
-    if ((size_t)conn->tail + len > conn->cap) {
-        size_t cap = conn->cap ? conn->cap : 16 * 1024;
-        while (cap < (size_t)conn->tail + len)
-            cap *= 2;
-        if (cap > UINT32_MAX)
-            return SE_ENOBUFS; /* a send queue is bounded well below 4 GiB */
-        char *buf = realloc(conn->buf, cap);
-        if (!buf)
-            return SE_ENOMEM;
-        conn->buf = buf;
-        conn->cap = (uint32_t)cap;
-    }
-    memcpy(conn->buf + conn->tail, data, len);
-    conn->tail += (uint32_t)len;
-    return 0;
-}
-
-int se_conn_write(se_conn *conn, const void *data, size_t len)
-{
-    if (conn->state != SE_CONN_OPEN)
-        return SE_ENOTCONN;
-    if (conn->shutdown_requested)
-        return SE_ESHUTDOWN;
-    const char *p = data;
-    if (conn->tail == conn->head) {
-        while (len > 0) {
-            long n = se_socket_send(conn->io.sock, p, len);
-            if (n == SE_EAGAIN)
-                break;
-            if (n < 0)
-                return (int)n;
-            conn->bytes_out += (uint64_t)n;
-            p += n;
-            len -= (size_t)n;
-        }
-        if (len == 0)
-            return 0;
-    }
-    int err = enqueue(conn, p, len);
-    if (!err)
-        err = update_io(conn);
-    return err;
-}
-
-static void handle_writable(se_conn *conn)
-{
-    while (conn->tail > conn->head) {
-        long n = se_socket_send(conn->io.sock, conn->buf + conn->head, conn->tail - conn->head);
-        if (n == SE_EAGAIN)
-            return;
-        if (n < 0) {
-            fail(conn, (int)n);
-            return;
-        }
-        conn->head += (uint32_t)n;
-        conn->bytes_out += (uint64_t)n;
-    }
-    free_queue(conn);
-    (void)update_io(conn); /* only ever removes an event */
-    if (conn->shutdown_requested && !conn->shutdown_done) {
-        int err = do_shutdown(conn);
-        if (err)
-            fail(conn, err);
-        else
-            conn->cb->on_shutdown(conn);
-    } else if (conn->cb->on_drain) {
-        conn->cb->on_drain(conn);
-    }
-}
-
-int se_conn_shutdown(se_conn *conn)
-{
-    if (conn->state != SE_CONN_OPEN)
-        return SE_ENOTCONN;
-    if (conn->shutdown_requested)
-        return 0;
-    conn->shutdown_requested = 1;
-    if (conn->tail > conn->head)
-        return 0;
-    int err = do_shutdown(conn);
-    if (err)
-        return err;
-    schedule(conn, PENDING_SHUTDOWN);
-    return 0;
+    conn->state = SE_CONN_OPENING;
+    schedule(conn, PENDING_OPEN);
 }
 
 /* ---- events ---- */
@@ -394,9 +860,9 @@ int se_conn_shutdown(se_conn *conn)
 static void on_io(se_loop *loop, se_io *io, int events)
 {
     (void)loop;
-    se_conn *conn = io->data;
+    se_conn *conn = se_io_data(io);
     if (conn->state == SE_CONN_CONNECTING) {
-        int err = se_socket_error(io->sock);
+        int err = se_socket_error(se_io_socket(io));
         if (err == 0 && (events & SE_ERRORED))
             err = SE_ECONNREFUSED;
         if (err)
@@ -407,7 +873,7 @@ static void on_io(se_loop *loop, se_io *io, int events)
     }
     if (events & SE_READABLE)
         handle_readable(conn, events);
-    if ((events & SE_WRITABLE) && conn->state == SE_CONN_OPEN && conn->io.events & SE_WRITABLE)
+    if ((events & SE_WRITABLE) && se_conn_is_open(conn))
         handle_writable(conn);
 }
 
@@ -419,7 +885,7 @@ static void close_conn(se_conn *conn, int abortive)
         return;
     end_connecting(conn);
     release_socket(conn, abortive);
-    free_queue(conn);
+    release_queue(conn, 0);
     conn->reading = 0;
     conn->state = SE_CONN_CLOSED;
     schedule(conn, PENDING_CLOSE);
@@ -433,4 +899,22 @@ void se_conn_close(se_conn *conn)
 void se_conn_abort(se_conn *conn)
 {
     close_conn(conn, 1);
+}
+
+void se_conn_discard(se_conn *conn)
+{
+    free_conn(conn);
+}
+
+static void free_conn(se_conn *conn)
+{
+    se_filter *next;
+    for (se_filter *f = conn->bottom; f; f = next) {
+        next = f->above;
+        if (f->ops->destroy)
+            f->ops->destroy(f->ctx);
+        free(f);
+    }
+    free(conn->held);
+    free(conn);
 }

@@ -1,26 +1,51 @@
-/* The interface each event backend implements (loop-internal). A backend
- * keeps its own registration state and, in poll(), reports each ready watcher
- * through se_loop_dispatch(); it must tolerate watchers being stopped or
+/* The loop's private structure and the interface each backend implements.
+ *
+ * A round: the loop hands the backend every watcher whose events changed
+ * since the last round (flush), then waits (wait), refreshes its clock, and
+ * lets the backend report what is ready (dispatch) through
+ * se_loop_dispatch(). A backend must tolerate watchers being stopped or
  * started by those callbacks while it dispatches. */
 #ifndef SOCKECHO_LOOP_BACKEND_H
 #define SOCKECHO_LOOP_BACKEND_H
 
 #include "loop/loop.h"
 
-struct se_backend {
+typedef struct se_backend {
     const char *name;
     int (*create)(se_loop *loop);
     void (*destroy)(se_loop *loop);
-    /* Makes the backend watch io->events (0: forget IO). */
+    /* Makes the backend watch io->events_ (0: forget IO). Sets
+     * io->registered_ to what it now watches. */
     int (*update)(se_loop *loop, se_io *io);
-    /* Waits up to TIMEOUT_MS (-1: forever) and dispatches what is ready. */
-    int (*poll)(se_loop *loop, int timeout_ms);
-};
+    /* Waits up to TIMEOUT_MS (-1: forever) and keeps what is ready. */
+    int (*wait)(se_loop *loop, int timeout_ms);
+    /* Reports what the last wait found. */
+    void (*dispatch)(se_loop *loop);
+} se_backend;
 
 extern const se_backend se_backend_poll;
 #ifdef HAVE_EPOLL
 extern const se_backend se_backend_epoll;
 #endif
+
+struct se_loop {
+    const se_backend *backend;
+    void *backend_state;
+    void *data;
+    uint64_t now_ms;
+    uint64_t (*clock)(void *arg);
+    void *clock_arg;
+    size_t watched; /* watchers with events != 0 */
+    se_io *dirty;   /* watchers to hand to the backend before the next wait */
+    se_timer **heap;
+    size_t heap_len, heap_cap;
+    uint64_t timer_seq;
+    se_deferred *deferred_head, *deferred_tail;
+    se_async *asyncs;
+    se_wakeup *wakeup; /* created with the first async handle */
+    se_io wakeup_io;
+    int stopping;
+};
 
 /* Calls IO's callback with the ready EVENTS masked by what IO still wants;
  * does nothing for a watcher stopped earlier in the same round. */

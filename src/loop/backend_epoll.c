@@ -1,6 +1,6 @@
 /* epoll backend (Linux). Level-triggered; each watcher's pointer is the
  * event's user data. */
-#include "loop/backend.h"
+#include "backend.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 
 typedef struct {
     int epfd;
+    int ready; /* events the last wait returned */
     struct epoll_event events[MAX_EVENTS];
 } epoll_state;
 
@@ -41,30 +42,40 @@ static int epoll_update(se_loop *loop, se_io *io)
     epoll_state *st = loop->backend_state;
     struct epoll_event ev = {0};
     ev.data.ptr = io;
-    if (io->events & SE_READABLE)
+    if (io->events_ & SE_READABLE)
         ev.events |= EPOLLIN;
-    if (io->events & SE_WRITABLE)
+    if (io->events_ & SE_WRITABLE)
         ev.events |= EPOLLOUT;
     int op;
-    if (!io->events)
+    if (!io->events_)
         op = EPOLL_CTL_DEL;
-    else if (!io->registered)
+    else if (!io->registered_)
         op = EPOLL_CTL_ADD;
     else
         op = EPOLL_CTL_MOD;
-    if (epoll_ctl(st->epfd, op, io->sock, &ev) < 0 && op != EPOLL_CTL_DEL)
+    if (op == EPOLL_CTL_DEL && !io->registered_)
+        return 0;
+    if (epoll_ctl(st->epfd, op, io->sock_, &ev) < 0 && op != EPOLL_CTL_DEL)
         return se_translate_sys_error(errno);
-    io->registered = io->events;
+    io->registered_ = io->events_;
     return 0;
 }
 
-static int epoll_poll(se_loop *loop, int timeout_ms)
+static int epoll_wait_backend(se_loop *loop, int timeout_ms)
 {
     epoll_state *st = loop->backend_state;
+    st->ready = 0;
     int n = epoll_wait(st->epfd, st->events, MAX_EVENTS, timeout_ms);
     if (n < 0)
         return se_translate_sys_error(errno);
-    for (int i = 0; i < n; i++) {
+    st->ready = n;
+    return 0;
+}
+
+static void epoll_dispatch(se_loop *loop)
+{
+    epoll_state *st = loop->backend_state;
+    for (int i = 0; i < st->ready; i++) {
         uint32_t e = st->events[i].events;
         int events = 0;
         if (e & EPOLLIN)
@@ -77,9 +88,10 @@ static int epoll_poll(se_loop *loop, int timeout_ms)
             events |= SE_ERRORED;
         se_loop_dispatch(loop, st->events[i].data.ptr, events);
     }
-    return 0;
+    st->ready = 0;
 }
 
 const se_backend se_backend_epoll = {
-    "epoll", epoll_create_backend, epoll_destroy_backend, epoll_update, epoll_poll,
+    "epoll",      epoll_create_backend, epoll_destroy_backend,
+    epoll_update, epoll_wait_backend,   epoll_dispatch,
 };

@@ -1,7 +1,7 @@
 /* poll backend: POSIX poll(2), or WSAPoll on Windows (through se_poll). An
- * array of pollfd with a parallel array of watchers; io->slot is the index,
+ * array of pollfd with a parallel array of watchers; io->slot_ is the index,
  * so removal is a swap with the last entry. */
-#include "loop/backend.h"
+#include "backend.h"
 
 #include <stdlib.h>
 
@@ -13,6 +13,7 @@ typedef struct {
      * arrays above. */
     se_io **ready;
     int *ready_events;
+    size_t ready_count;
 } poll_state;
 
 static int poll_create(se_loop *loop)
@@ -70,42 +71,42 @@ static short poll_mask(int events)
 static int poll_update(se_loop *loop, se_io *io)
 {
     poll_state *st = loop->backend_state;
-    if (!io->events) {
-        if (io->registered) {
-            size_t i = io->slot, last = --st->len;
+    if (!io->events_) {
+        if (io->registered_) {
+            size_t i = io->slot_, last = --st->len;
             if (i != last) {
                 st->fds[i] = st->fds[last];
                 st->ios[i] = st->ios[last];
-                st->ios[i]->slot = i;
+                st->ios[i]->slot_ = i;
             }
-            io->registered = 0;
+            io->registered_ = 0;
         }
         return 0;
     }
-    if (!io->registered) {
+    if (!io->registered_) {
         if (st->len == st->cap) {
             int err = poll_grow(st);
             if (err)
                 return err;
         }
-        io->slot = st->len++;
-        st->ios[io->slot] = io;
-        st->fds[io->slot].fd = io->sock;
+        io->slot_ = st->len++;
+        st->ios[io->slot_] = io;
+        st->fds[io->slot_].fd = io->sock_;
     }
-    st->fds[io->slot].events = poll_mask(io->events);
-    st->fds[io->slot].revents = 0;
-    io->registered = io->events;
+    st->fds[io->slot_].events = poll_mask(io->events_);
+    st->fds[io->slot_].revents = 0;
+    io->registered_ = io->events_;
     return 0;
 }
 
-static int poll_poll(se_loop *loop, int timeout_ms)
+static int poll_wait(se_loop *loop, int timeout_ms)
 {
     poll_state *st = loop->backend_state;
+    st->ready_count = 0;
     int n = se_poll(st->fds, st->len, timeout_ms);
     if (n <= 0)
         return n;
-    size_t ready = 0;
-    for (size_t i = 0; i < st->len && (int)ready < n; i++) {
+    for (size_t i = 0; i < st->len && (int)st->ready_count < n; i++) {
         short re = st->fds[i].revents;
         if (!re)
             continue;
@@ -120,15 +121,24 @@ static int poll_poll(se_loop *loop, int timeout_ms)
             events |= SE_HANGUP;
         if (re & (POLLERR | POLLNVAL))
             events |= SE_ERRORED;
-        st->ready[ready] = st->ios[i];
-        st->ready_events[ready] = events;
-        ready++;
+        st->ready[st->ready_count] = st->ios[i];
+        st->ready_events[st->ready_count] = events;
+        st->ready_count++;
     }
-    for (size_t i = 0; i < ready; i++)
-        se_loop_dispatch(loop, st->ready[i], st->ready_events[i]);
     return 0;
 }
 
+/* Watchers were copied out in wait(): callbacks may reshuffle the arrays.
+ * A watcher that a callback of this round stopped is skipped by
+ * se_loop_dispatch (it wants nothing any more). */
+static void poll_dispatch(se_loop *loop)
+{
+    poll_state *st = loop->backend_state;
+    for (size_t i = 0; i < st->ready_count; i++)
+        se_loop_dispatch(loop, st->ready[i], st->ready_events[i]);
+    st->ready_count = 0;
+}
+
 const se_backend se_backend_poll = {
-    "poll", poll_create, poll_destroy, poll_update, poll_poll,
+    "poll", poll_create, poll_destroy, poll_update, poll_wait, poll_dispatch,
 };

@@ -1,13 +1,13 @@
-/* Event loop core: watcher bookkeeping, timer heap, deferred callbacks and
- * the run loop. Readiness comes from the backend chosen at init. */
-#include "loop/loop.h"
-#include "loop/backend.h"
+/* Event loop core: watcher bookkeeping, timer heap, deferred callbacks,
+ * async handles and the run loop. Readiness comes from the backend chosen
+ * when the loop is created. */
+#include "backend.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define SE_READ_BUF_SIZE (64 * 1024)
-
+/* The backends compiled in, the default first: the same order as
+ * SOCKECHO_BACKENDS, which the build writes from the same features. */
 static const se_backend *const backends[] = {
 #ifdef HAVE_EPOLL
     &se_backend_epoll,
@@ -15,47 +15,47 @@ static const se_backend *const backends[] = {
     &se_backend_poll,
 };
 
-const char *se_loop_backend_names(void)
+static uint64_t monotonic_ms(void *arg)
 {
-#ifdef HAVE_EPOLL
-    return "epoll poll";
-#else
-    return "poll";
-#endif
+    (void)arg;
+    return se_now_ns() / 1000000u;
 }
 
-int se_loop_init(se_loop *loop, const char *name)
+static void update_time(se_loop *loop)
 {
-    memset(loop, 0, sizeof *loop);
-    loop->backend = NULL;
-    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
-        if (!name || strcmp(name, backends[i]->name) == 0) {
-            loop->backend = backends[i];
-            break;
-        }
-    }
-    if (!loop->backend)
+    loop->now_ms = loop->clock(loop->clock_arg);
+}
+
+int se_loop_new(se_loop **out, const char *name)
+{
+    const se_backend *backend = NULL;
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0] && !backend; i++)
+        if (!name || strcmp(name, backends[i]->name) == 0)
+            backend = backends[i];
+    if (!backend)
         return SE_EINVAL;
-    loop->read_buf_size = SE_READ_BUF_SIZE;
-    loop->read_buf = malloc(loop->read_buf_size);
-    if (!loop->read_buf)
+    se_loop *loop = calloc(1, sizeof *loop);
+    if (!loop)
         return SE_ENOMEM;
-    int err = loop->backend->create(loop);
+    loop->backend = backend;
+    loop->clock = monotonic_ms;
+    int err = backend->create(loop);
     if (err) {
-        free(loop->read_buf);
+        free(loop);
         return err;
     }
-    se_loop_update_time(loop);
+    update_time(loop);
+    *out = loop;
     return 0;
 }
 
-void se_loop_close(se_loop *loop)
+void se_loop_free(se_loop *loop)
 {
+    if (loop->wakeup)
+        se_wakeup_close(loop->wakeup);
     loop->backend->destroy(loop);
     free(loop->heap);
-    free(loop->read_buf);
-    loop->heap = NULL;
-    loop->read_buf = NULL;
+    free(loop);
 }
 
 const char *se_loop_backend_name(const se_loop *loop)
@@ -63,14 +63,26 @@ const char *se_loop_backend_name(const se_loop *loop)
     return loop->backend->name;
 }
 
+void se_loop_set_data(se_loop *loop, void *data)
+{
+    loop->data = data;
+}
+
+void *se_loop_data(const se_loop *loop)
+{
+    return loop->data;
+}
+
 uint64_t se_loop_now(const se_loop *loop)
 {
     return loop->now_ms;
 }
 
-void se_loop_update_time(se_loop *loop)
+void se_loop_set_clock(se_loop *loop, uint64_t (*now_ms)(void *arg), void *arg)
 {
-    loop->now_ms = se_now_ns() / 1000000u;
+    loop->clock = now_ms ? now_ms : monotonic_ms;
+    loop->clock_arg = now_ms ? arg : NULL;
+    update_time(loop);
 }
 
 void se_loop_stop(se_loop *loop)
@@ -83,22 +95,43 @@ void se_loop_stop(se_loop *loop)
 void se_io_init(se_io *io, se_socket sock, se_io_cb cb, void *data)
 {
     memset(io, 0, sizeof *io);
-    io->sock = sock;
-    io->cb = cb;
-    io->data = data;
+    io->sock_ = sock;
+    io->cb_ = cb;
+    io->data_ = data;
+}
+
+void *se_io_data(const se_io *io)
+{
+    return io->data_;
+}
+
+se_socket se_io_socket(const se_io *io)
+{
+    return io->sock_;
 }
 
 int se_io_set(se_loop *loop, se_io *io, int events)
 {
-    int old = io->events;
+    int old = io->events_;
     events &= SE_READABLE | SE_WRITABLE;
     if (events == old)
         return 0;
-    io->events = events;
-    int err = loop->backend->update(loop, io);
-    if (err) {
-        io->events = old;
-        return err;
+    if (!io->registered_ && events) {
+        /* A new registration is handed over at once, so that its errors
+         * (a bad socket, no memory) reach the caller. */
+        io->events_ = (uint8_t)events;
+        int err = loop->backend->update(loop, io);
+        if (err) {
+            io->events_ = (uint8_t)old;
+            return err;
+        }
+    } else {
+        io->events_ = (uint8_t)events;
+        if (!io->dirty_) {
+            io->dirty_ = 1;
+            io->next_dirty_ = loop->dirty;
+            loop->dirty = io;
+        }
     }
     if (!old && events)
         loop->watched++;
@@ -109,33 +142,53 @@ int se_io_set(se_loop *loop, se_io *io, int events)
 
 void se_io_stop(se_loop *loop, se_io *io)
 {
-    /* Removing a registration cannot fail in a way the caller could act on. */
     (void)se_io_set(loop, io, 0);
+    if (io->dirty_ || io->registered_) {
+        /* Its socket may be closed next: the backend must let go now. */
+        io->events_ = 0;
+        (void)loop->backend->update(loop, io);
+        io->registered_ = 0;
+    }
+}
+
+/* Hands every changed watcher to the backend. A change that fails leaves
+ * the watcher as the backend had it; its owner hears of it as an error
+ * event in this round. */
+static void flush_changes(se_loop *loop)
+{
+    while (loop->dirty) {
+        se_io *io = loop->dirty;
+        loop->dirty = io->next_dirty_;
+        io->dirty_ = 0;
+        io->next_dirty_ = NULL;
+        if (io->events_ != io->registered_ && loop->backend->update(loop, io) != 0)
+            se_loop_dispatch(loop, io, SE_ERRORED);
+    }
 }
 
 void se_loop_dispatch(se_loop *loop, se_io *io, int events)
 {
-    int wanted = io->events;
+    int wanted = io->events_;
     if (!wanted)
         return;
     if (events & (SE_HANGUP | SE_ERRORED))
         events |= wanted;
     events &= wanted | SE_HANGUP | SE_ERRORED;
     if (events & (SE_READABLE | SE_WRITABLE))
-        io->cb(loop, io, events);
+        io->cb_(loop, io, events);
 }
 
 /* ---- timers: a binary min-heap on due time ---- */
 
 static int timer_before(const se_timer *a, const se_timer *b)
 {
-    return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
+    return a->due_ms_ < b->due_ms_ || (a->due_ms_ == b->due_ms_ && a->seq_ < b->seq_);
 }
 
 static void heap_place(se_loop *loop, size_t i, se_timer *t)
 {
     loop->heap[i] = t;
-    t->heap_index = i;
+    t->heap_index_ = i;
 }
 
 static void heap_sift_up(se_loop *loop, size_t i)
@@ -170,29 +223,34 @@ static void heap_sift_down(se_loop *loop, size_t i)
 
 void se_timer_init(se_timer *timer, se_timer_cb cb, void *data)
 {
-    timer->due_ms = 0;
-    timer->heap_index = SIZE_MAX;
-    timer->cb = cb;
-    timer->data = data;
+    timer->due_ms_ = 0;
+    timer->heap_index_ = SIZE_MAX;
+    timer->cb_ = cb;
+    timer->data_ = data;
 }
 
 int se_timer_active(const se_timer *timer)
 {
-    return timer->heap_index != SIZE_MAX;
+    return timer->heap_index_ != SIZE_MAX;
+}
+
+void *se_timer_data(const se_timer *timer)
+{
+    return timer->data_;
 }
 
 void se_timer_stop(se_loop *loop, se_timer *timer)
 {
-    size_t i = timer->heap_index;
+    size_t i = timer->heap_index_;
     if (i == SIZE_MAX)
         return;
-    timer->heap_index = SIZE_MAX;
+    timer->heap_index_ = SIZE_MAX;
     se_timer *last = loop->heap[--loop->heap_len];
     if (last == timer)
         return;
     heap_place(loop, i, last);
     heap_sift_down(loop, i);
-    heap_sift_up(loop, last->heap_index);
+    heap_sift_up(loop, last->heap_index_);
 }
 
 int se_timer_start(se_loop *loop, se_timer *timer, uint64_t timeout_ms)
@@ -206,21 +264,21 @@ int se_timer_start(se_loop *loop, se_timer *timer, uint64_t timeout_ms)
         loop->heap = heap;
         loop->heap_cap = cap;
     }
-    timer->due_ms = loop->now_ms + timeout_ms;
-    timer->seq = loop->timer_seq++;
+    timer->due_ms_ = loop->now_ms + timeout_ms;
+    timer->seq_ = loop->timer_seq++;
     heap_place(loop, loop->heap_len++, timer);
-    heap_sift_up(loop, timer->heap_index);
+    heap_sift_up(loop, timer->heap_index_);
     return 0;
 }
 
 static void run_timers(se_loop *loop)
 {
     uint64_t started_before = loop->timer_seq;
-    while (loop->heap_len > 0 && loop->heap[0]->due_ms <= loop->now_ms &&
-           loop->heap[0]->seq < started_before) {
+    while (loop->heap_len > 0 && loop->heap[0]->due_ms_ <= loop->now_ms &&
+           loop->heap[0]->seq_ < started_before) {
         se_timer *t = loop->heap[0];
         se_timer_stop(loop, t);
-        t->cb(loop, t);
+        t->cb_(loop, t);
     }
 }
 
@@ -228,37 +286,110 @@ static void run_timers(se_loop *loop)
 
 void se_loop_defer(se_loop *loop, se_deferred *d, se_deferred_cb cb, void *data)
 {
-    d->next = NULL;
-    d->cb = cb;
-    d->data = data;
+    d->next_ = NULL;
+    d->cb_ = cb;
+    d->data_ = data;
     if (loop->deferred_tail)
-        loop->deferred_tail->next = d;
+        loop->deferred_tail->next_ = d;
     else
         loop->deferred_head = d;
     loop->deferred_tail = d;
 }
 
+void *se_deferred_data(const se_deferred *d)
+{
+    return d->data_;
+}
+
+/* Runs the callbacks deferred before this pass started; those they defer
+ * wait for the next round. */
 static void run_deferred(se_loop *loop)
 {
-    /* Callbacks may defer more work: it runs in this same pass. */
-    while (loop->deferred_head) {
-        se_deferred *d = loop->deferred_head;
-        loop->deferred_head = d->next;
-        if (!loop->deferred_head)
+    se_deferred *d = loop->deferred_head, *last = loop->deferred_tail;
+    if (!d)
+        return;
+    for (;;) {
+        se_deferred *next = d->next_;
+        int was_last = d == last;
+        loop->deferred_head = next;
+        if (!next)
             loop->deferred_tail = NULL;
-        d->cb(loop, d);
+        d->cb_(loop, d);
+        if (was_last)
+            return;
+        d = next;
     }
+}
+
+/* ---- async handles ---- */
+
+static void on_wakeup(se_loop *loop, se_io *io, int events)
+{
+    (void)io;
+    (void)events;
+    se_wakeup_drain(loop->wakeup);
+    se_async *next;
+    for (se_async *a = loop->asyncs; a; a = next) {
+        next = a->next_; /* CB may close A */
+        if (atomic_exchange(&a->pending_, 0))
+            a->cb_(loop, a);
+    }
+}
+
+int se_async_init(se_loop *loop, se_async *async, se_async_cb cb, void *data)
+{
+    if (!loop->wakeup) {
+        int err = se_wakeup_open(&loop->wakeup);
+        if (err)
+            return err;
+        se_io_init(&loop->wakeup_io, se_wakeup_socket(loop->wakeup), on_wakeup, NULL);
+    }
+    async->cb_ = cb;
+    async->data_ = data;
+    atomic_store(&async->pending_, 0);
+    async->wakeup_ = loop->wakeup;
+    if (!loop->asyncs) {
+        int err = se_io_set(loop, &loop->wakeup_io, SE_READABLE);
+        if (err)
+            return err;
+    }
+    async->next_ = loop->asyncs;
+    loop->asyncs = async;
+    return 0;
+}
+
+void se_async_send(se_async *async)
+{
+    if (atomic_exchange(&async->pending_, 1) == 0)
+        se_wakeup_signal(async->wakeup_);
+}
+
+void se_async_close(se_loop *loop, se_async *async)
+{
+    for (se_async **p = &loop->asyncs; *p; p = &(*p)->next_) {
+        if (*p == async) {
+            *p = async->next_;
+            break;
+        }
+    }
+    if (!loop->asyncs)
+        se_io_stop(loop, &loop->wakeup_io);
+}
+
+void *se_async_data(const se_async *async)
+{
+    return async->data_;
 }
 
 /* ---- run ---- */
 
 static int next_timeout(const se_loop *loop)
 {
-    if (loop->deferred_head)
+    if (loop->deferred_head || loop->stopping)
         return 0;
     if (loop->heap_len == 0)
         return -1;
-    uint64_t due = loop->heap[0]->due_ms;
+    uint64_t due = loop->heap[0]->due_ms_;
     if (due <= loop->now_ms)
         return 0;
     uint64_t wait = due - loop->now_ms;
@@ -268,14 +399,16 @@ static int next_timeout(const se_loop *loop)
 int se_loop_run(se_loop *loop)
 {
     loop->stopping = 0;
-    run_deferred(loop);
     while (!loop->stopping) {
         if (loop->watched == 0 && loop->heap_len == 0 && !loop->deferred_head)
             break;
-        int err = loop->backend->poll(loop, next_timeout(loop));
+        flush_changes(loop);
+        int err = loop->backend->wait(loop, next_timeout(loop));
         if (err && err != SE_EINTR)
             return err;
-        se_loop_update_time(loop);
+        update_time(loop); /* before any callback of this round */
+        if (!err)
+            loop->backend->dispatch(loop);
         run_timers(loop);
         run_deferred(loop);
     }

@@ -1,4 +1,5 @@
-/* Socket address formatting, shared by every OS (getnameinfo is portable). */
+/* Socket address formatting and resolution, shared by every OS
+ * (getaddrinfo and getnameinfo are portable). */
 #include "platform/platform.h"
 
 #include <string.h>
@@ -45,4 +46,24 @@ void se_addr_format(const struct sockaddr *addr, char *buf, size_t size)
         snprintf(buf, size, "[%s]:%d", host, se_addr_port(addr));
     else
         snprintf(buf, size, "%s:%d", host, se_addr_port(addr));
+}
+
+int se_resolve(const char *host, const char *port, int family, int socktype, int flags,
+               struct addrinfo **out)
+{
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = family;
+    hints.ai_socktype = socktype;
+    hints.ai_protocol = socktype == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV;
+    if (flags & SE_RESOLVE_PASSIVE)
+        hints.ai_flags |= AI_PASSIVE;
+    if (flags & SE_RESOLVE_NUMERIC)
+        hints.ai_flags |= AI_NUMERICHOST;
+    *out = NULL;
+    int rc = getaddrinfo(host, port, &hints, out);
+    if (rc == 0 && !*out)
+        return SE_EAI_NONAME;
+    return rc ? se_translate_gai_error(rc) : 0;
 }

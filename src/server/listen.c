@@ -2,7 +2,7 @@
  * by default), or sockets inherited from systemd or inetd; one set per
  * worker with SO_REUSEPORT, or one shared set; --max-conns and
  * out-of-descriptor pauses, each logged once per episode. */
-#include "server/server_internal.h"
+#include "server_internal.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -13,6 +13,8 @@
 #define SE_ACCEPT_BACKOFF_MS 100
 /* ...and how often a worker paused by --max-conns looks again. */
 #define SE_MAX_CONNS_RECHECK_MS 50
+
+static void on_accept(se_loop *loop, se_io *io, int events);
 
 /* One log line per --max-conns episode, whichever worker sees it. */
 static atomic_int max_conns_episode;
@@ -33,15 +35,10 @@ static int add_addr(server *srv, const struct sockaddr *addr, int flags)
 static int resolve_bind(server *srv)
 {
     const se_server_options *opt = srv->opt;
-    struct addrinfo hints, *list = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = opt->family;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int rc = getaddrinfo(opt->bind, opt->port, &hints, &list);
+    struct addrinfo *list = NULL;
+    int rc = se_resolve(opt->bind, opt->port, opt->family, SOCK_STREAM, SE_RESOLVE_PASSIVE, &list);
     if (rc)
-        return se_translate_gai_error(rc);
+        return rc;
     int err = 0;
     for (struct addrinfo *ai = list; ai && !err; ai = ai->ai_next)
         err = add_addr(srv, ai->ai_addr, opt->family == AF_INET6 ? SE_LISTEN_V6ONLY : 0);
@@ -63,7 +60,7 @@ static int bind_all(server *srv, worker *w, int extra_flags)
         if (err)
             return err;
         if (w)
-            se_io_init(&w->listeners[w->listener_count++], sock, NULL, w);
+            se_io_init(&w->listeners[w->listener_count++], sock, on_accept, w);
         else
             srv->shared[srv->shared_count++] = sock;
         if (se_addr_port(addr) == 0) {
@@ -80,7 +77,7 @@ static int bind_all(server *srv, worker *w, int extra_flags)
 static void close_worker_listeners(worker *w)
 {
     for (size_t i = 0; i < w->listener_count; i++)
-        se_socket_close(w->listeners[i].sock);
+        se_socket_close(se_io_socket(&w->listeners[i]));
     w->listener_count = 0;
 }
 
@@ -144,18 +141,24 @@ static int open_udp(server *srv)
     return 0;
 }
 
-static int adopt_inherited(server *srv)
+int se_listen_inherit(server *srv)
 {
     se_socket socks[SE_MAX_LISTENERS];
     size_t count = 0;
+    char why[256] = "";
     int err;
     if (srv->opt->listen_source == SE_LISTEN_INETD) {
-        err = se_inetd_socket(&socks[0]);
+        err = se_inetd_socket(&socks[0], why, sizeof why);
         count = err ? 0 : 1;
     } else {
-        err = se_systemd_sockets(socks, SE_MAX_LISTENERS, &count);
-        if (!err && count == 0)
-            err = SE_ENOENT;
+        err = se_systemd_sockets(socks, SE_MAX_LISTENERS, &count, why, sizeof why);
+    }
+    if (err) {
+        se_server_log(srv, 0, "cannot use %s: %s",
+                      srv->opt->listen_source == SE_LISTEN_INETD ? "the inetd socket"
+                                                                 : "systemd's sockets",
+                      why);
+        return 1;
     }
     for (size_t i = 0; i < count; i++) {
         if (se_socket_type(socks[i]) == SOCK_DGRAM)
@@ -163,7 +166,7 @@ static int adopt_inherited(server *srv)
         else
             srv->shared[srv->shared_count++] = socks[i];
     }
-    return err;
+    return 0;
 }
 
 static void print_listening(server *srv, se_socket sock, const char *proto)
@@ -191,9 +194,7 @@ int se_listen_setup(server *srv)
     const char *what = "listen";
     int err;
     if (opt->listen_source != SE_LISTEN_BIND) {
-        what = opt->listen_source == SE_LISTEN_INETD ? "use the inetd socket (standard input)"
-                                                     : "use systemd's sockets (LISTEN_FDS)";
-        err = adopt_inherited(srv);
+        err = 0; /* adopted by se_listen_inherit */
     } else if (opt->bind) {
         err = resolve_bind(srv);
         if (err)
@@ -211,8 +212,6 @@ int se_listen_setup(server *srv)
     if (err) {
         if (err == SE_ENOSYS)
             se_server_log(srv, 0, "cannot %s: not supported on this system", what);
-        else if (opt->listen_source != SE_LISTEN_BIND)
-            se_server_log(srv, 0, "cannot %s: %s", what, se_strerror(err));
         else
             se_server_log(srv, 0, "cannot %s on %s port %s: %s", what,
                           opt->bind ? opt->bind : "all interfaces", opt->port, se_strerror(err));
@@ -220,7 +219,7 @@ int se_listen_setup(server *srv)
     }
     worker *first = &srv->workers[0];
     for (size_t i = 0; i < first->listener_count; i++)
-        print_listening(srv, first->listeners[i].sock, NULL);
+        print_listening(srv, se_io_socket(&first->listeners[i]), NULL);
     for (size_t i = 0; i < srv->shared_count; i++)
         print_listening(srv, srv->shared[i], NULL);
     for (size_t i = 0; i < srv->udp_count; i++)
@@ -244,14 +243,14 @@ static void set_accepting(worker *w, int on)
 {
     w->accepting = on;
     for (size_t i = 0; i < w->listener_count; i++)
-        if (se_io_set(&w->loop, &w->listeners[i], on ? SE_READABLE : 0))
+        if (se_io_set(w->loop, &w->listeners[i], on ? SE_READABLE : 0))
             se_server_log(w->srv, 0, "cannot watch a listening socket");
 }
 
 static void pause_accepting(worker *w, uint64_t retry_ms)
 {
     set_accepting(w, 0);
-    if (se_timer_start(&w->loop, &w->resume_timer, retry_ms))
+    if (se_timer_start(w->loop, &w->resume_timer, retry_ms))
         set_accepting(w, 1);
 }
 
@@ -285,7 +284,7 @@ static void end_episodes(worker *w)
 static void on_accept(se_loop *loop, se_io *io, int events)
 {
     (void)loop;
-    worker *w = io->data;
+    worker *w = se_io_data(io);
     server *srv = w->srv;
     for (int i = 0; i < SE_ACCEPTS_PER_EVENT && w->accepting; i++) {
         if (!reserve_slot(srv)) {
@@ -302,7 +301,7 @@ static void on_accept(se_loop *loop, se_io *io, int events)
         }
         se_socket sock;
         struct sockaddr_storage peer;
-        int err = se_socket_accept(io->sock, &sock, &peer);
+        int err = se_socket_accept(se_io_socket(io), &sock, &peer);
         if (err) {
             SE_STAT_SUB(&srv->stats, open, 1);
             if (err == SE_EAGAIN) {
@@ -322,7 +321,7 @@ static void on_accept(se_loop *loop, se_io *io, int events)
             se_server_log(srv, 3, "accept: %s", se_strerror(err));
             continue;
         }
-        se_echo_start(w, sock, &peer);
+        se_admit(w, sock, &peer);
         if (srv->opt->once) {
             se_worker_accept_stop(w);
             return;
@@ -336,7 +335,7 @@ static void on_accept(se_loop *loop, se_io *io, int events)
  * the episode over. */
 static void on_resume_timer(se_loop *loop, se_timer *t)
 {
-    worker *w = t->data;
+    worker *w = se_timer_data(t);
     if (!w->listener_count || w->stopping)
         return;
     set_accepting(w, 1);
@@ -349,11 +348,9 @@ void se_worker_accept_start(worker *w)
     server *srv = w->srv;
     if (!w->owns_listeners) {
         for (size_t i = 0; i < srv->shared_count; i++)
-            se_io_init(&w->listeners[w->listener_count++], srv->shared[i], NULL, w);
+            se_io_init(&w->listeners[w->listener_count++], srv->shared[i], on_accept, w);
     }
     for (size_t i = 0; i < w->listener_count; i++) {
-        w->listeners[i].cb = on_accept;
-        w->listeners[i].data = w;
     }
     se_timer_init(&w->resume_timer, on_resume_timer, w);
     set_accepting(w, 1);
@@ -362,7 +359,7 @@ void se_worker_accept_start(worker *w)
 void se_worker_accept_stop(worker *w)
 {
     set_accepting(w, 0);
-    se_timer_stop(&w->loop, &w->resume_timer);
+    se_timer_stop(w->loop, &w->resume_timer);
     if (w->owns_listeners)
         close_worker_listeners(w);
     w->listener_count = 0;
@@ -375,7 +372,7 @@ void se_worker_accept_maybe_resume(worker *w)
      * backlog empty), look now. */
     int episode = atomic_load(&max_conns_episode) || w->pause_logged;
     if (w->listener_count && !w->stopping && (!w->accepting || episode)) {
-        se_timer_stop(&w->loop, &w->resume_timer);
-        on_resume_timer(&w->loop, &w->resume_timer);
+        se_timer_stop(w->loop, &w->resume_timer);
+        on_resume_timer(w->loop, &w->resume_timer);
     }
 }

@@ -1,19 +1,11 @@
 /* The server's top: workers (one event loop per thread), the supervisor
  * that handles stop signals and prints statistics, and the output they
  * share. See server_internal.h for how the files divide the work. */
-#include "server/server_internal.h"
+#include "server_internal.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* What a worker sends the supervisor when its loop has ended. */
-#define WAKE_WORKER_DONE 'd'
-/* The supervisor also looks at the workers' done count and the stop-signal
- * count this often: a wake byte is only a hint (under Wine one was seen
- * lost when two threads sent at once), so no lost byte can keep the server
- * from stopping. */
-#define SUPERVISOR_TICK_MS 250
 
 /* ---- output ---- */
 
@@ -61,7 +53,7 @@ void se_server_log(server *srv, int level, const char *fmt, ...)
 static void worker_stop_if_done(worker *w)
 {
     if (w->open == 0 && (w->stopping || w->srv->opt->once))
-        se_loop_stop(&w->loop);
+        se_loop_stop(w->loop);
 }
 
 void se_worker_conn_closed(worker *w)
@@ -73,23 +65,19 @@ void se_worker_conn_closed(worker *w)
 static void on_drain_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
-    se_echo_abort_all(t->data);
+    se_echo_abort_all(se_timer_data(t));
 }
 
 /* The supervisor asks this worker to stop: no new connections; those in
  * flight get --drain-timeout, a second request ends them at once. */
-static void on_worker_wake(se_loop *loop, se_io *io, int events)
+static void on_worker_stop(se_loop *loop, se_async *async)
 {
-    (void)events;
-    worker *w = io->data;
-    char buf[16];
-    int requests = 0;
-    long n;
-    while ((n = se_socket_recv(io->sock, buf, sizeof buf)) > 0)
-        requests += (int)n;
-    if (requests == 0)
+    worker *w = se_async_data(async);
+    int asked = atomic_load(&w->stop_asked);
+    if (asked == w->stop_requests)
         return;
-    int again = w->stopping;
+    int again = w->stop_requests > 0 || asked > 1;
+    w->stop_requests = asked;
     w->stopping = 1;
     se_worker_accept_stop(w);
     se_udp_stop(w);
@@ -107,43 +95,36 @@ static int worker_init(server *srv, worker *w, int index)
 {
     w->srv = srv;
     w->index = index;
-    w->wake[0] = w->wake[1] = SE_INVALID_SOCKET;
-    int err = se_loop_init(&w->loop, srv->opt->backend);
+    int err = se_loop_new(&w->loop, srv->opt->backend);
     if (err)
         return err;
+    se_loop_set_data(w->loop, w);
     se_timer_init(&w->drain_timer, on_drain_timer, w);
-    se_timer_init(&w->idle_timer, se_echo_idle_sweep, w);
-    if ((err = se_socket_pair(w->wake)) != 0)
-        return err;
-    se_io_init(&w->wake_io, w->wake[0], on_worker_wake, w);
-    return se_io_set(&w->loop, &w->wake_io, SE_READABLE);
+    se_timer_init(&w->idle_timer, se_idle_sweep, w);
+    return se_async_init(w->loop, &w->stop, on_worker_stop, w);
 }
 
 static void worker_release(worker *w)
 {
-    if (!w->loop.backend)
+    if (!w->loop)
         return;
-    se_io_stop(&w->loop, &w->wake_io);
+    se_async_close(w->loop, &w->stop);
     se_udp_stop(w);
     if (w->owns_listeners)
         for (size_t i = 0; i < w->listener_count; i++)
-            se_socket_close(w->listeners[i].sock);
-    if (w->wake[0] != SE_INVALID_SOCKET) {
-        se_socket_close(w->wake[0]);
-        se_socket_close(w->wake[1]);
-    }
-    se_loop_close(&w->loop);
+            se_socket_close(se_io_socket(&w->listeners[i]));
+    se_loop_free(w->loop);
+    w->loop = NULL;
 }
 
 static void worker_main(void *arg)
 {
     worker *w = arg;
-    int err = se_loop_run(&w->loop);
+    int err = se_loop_run(w->loop);
     if (err)
         se_server_log(w->srv, 0, "event loop failed: %s", se_strerror(err));
     atomic_fetch_add(&w->srv->workers_done, 1);
-    char done = WAKE_WORKER_DONE;
-    se_socket_send(w->srv->wake[1], &done, 1);
+    se_async_send(&w->srv->worker_done);
 }
 
 /* ---- the supervisor ---- */
@@ -155,46 +136,78 @@ static double uptime(const server *srv)
 
 static void broadcast_stop(server *srv)
 {
-    char stop = 's';
-    for (int i = 0; i < srv->worker_count; i++)
-        se_socket_send(srv->workers[i].wake[1], &stop, 1);
+    for (int i = 0; i < srv->worker_count; i++) {
+        atomic_fetch_add(&srv->workers[i].stop_asked, 1);
+        se_async_send(&srv->workers[i].stop);
+    }
+}
+
+/* Ctrl-C, SIGTERM: the workers drain, or end now at the second. */
+static void on_stop_signal(se_loop *loop, se_async *async)
+{
+    (void)loop;
+    server *srv = se_async_data(async);
+    for (int signals = se_stop_signals_count(); srv->signals_relayed < signals;
+         srv->signals_relayed++)
+        broadcast_stop(srv);
+}
+
+/* Runs in a signal handler (POSIX) or a system thread (Windows). */
+static void wake_on_stop_signal(void *arg)
+{
+    se_async_send(arg);
+}
+
+static void on_worker_done(se_loop *loop, se_async *async)
+{
+    server *srv = se_async_data(async);
+    if (atomic_load(&srv->workers_done) >= srv->worker_count)
+        se_loop_stop(loop);
+}
+
+static void on_stats_timer(se_loop *loop, se_timer *t)
+{
+    server *srv = se_timer_data(t);
+    se_mutex_lock(srv->output_lock);
+    se_stats_print(&srv->stats, 0, uptime(srv), srv->opt->json, stdout, stderr);
+    se_mutex_unlock(srv->output_lock);
+    if (se_timer_start(loop, t, srv->opt->stats_interval_ms))
+        se_server_log(srv, 0, "cannot schedule statistics");
 }
 
 /* Waits for every worker to finish, relaying stop signals to them and
  * printing statistics every --stats-interval. */
 static void supervise(server *srv)
 {
-    const se_server_options *opt = srv->opt;
-    uint64_t interval_ns = opt->stats_interval_ms * 1000000u;
-    uint64_t next_stats = se_now_ns() + interval_ns;
-    int relayed = 0;
-    while (atomic_load(&srv->workers_done) < srv->worker_count) {
-        int timeout = SUPERVISOR_TICK_MS;
-        if (interval_ns) {
-            uint64_t now = se_now_ns();
-            uint64_t left_ms = now >= next_stats ? 0 : (next_stats - now) / 1000000u + 1;
-            if (left_ms < (uint64_t)timeout)
-                timeout = (int)left_ms;
-        }
-        se_pollfd pfd;
-        memset(&pfd, 0, sizeof pfd);
-        pfd.fd = srv->wake[0];
-        pfd.events = SE_POLLIN;
-        se_poll(&pfd, 1, timeout);
-        char buf[16];
-        while (se_socket_recv(srv->wake[0], buf, sizeof buf) > 0)
-            ; /* the bytes only woke us: the counts say what happened */
-        for (int signals = se_stop_signals_count(); relayed < signals; relayed++)
-            broadcast_stop(srv); /* Ctrl-C, SIGTERM: the workers drain, or end now */
-        if (interval_ns && se_now_ns() >= next_stats) {
-            if (opt->verbosity >= 1) {
-                se_mutex_lock(srv->output_lock);
-                se_stats_print(&srv->stats, 0, uptime(srv), opt->json, stdout, stderr);
-                se_mutex_unlock(srv->output_lock);
-            }
-            next_stats += interval_ns;
-        }
+    if (srv->opt->stats_interval_ms && srv->opt->verbosity >= 1 &&
+        se_timer_start(srv->loop, &srv->stats_timer, srv->opt->stats_interval_ms))
+        se_server_log(srv, 0, "cannot schedule statistics");
+    if (atomic_load(&srv->workers_done) < srv->worker_count) {
+        int err = se_loop_run(srv->loop);
+        if (err)
+            se_server_log(srv, 0, "event loop failed: %s", se_strerror(err));
     }
+    se_timer_stop(srv->loop, &srv->stats_timer);
+}
+
+static int supervisor_init(server *srv)
+{
+    int err = se_loop_new(&srv->loop, NULL);
+    if (err)
+        return err;
+    se_timer_init(&srv->stats_timer, on_stats_timer, srv);
+    if ((err = se_async_init(srv->loop, &srv->stop_signal, on_stop_signal, srv)) != 0)
+        return err;
+    return se_async_init(srv->loop, &srv->worker_done, on_worker_done, srv);
+}
+
+static void supervisor_release(server *srv)
+{
+    if (!srv->loop)
+        return;
+    se_async_close(srv->loop, &srv->stop_signal);
+    se_async_close(srv->loop, &srv->worker_done);
+    se_loop_free(srv->loop);
 }
 
 static int start_workers(server *srv)
@@ -225,7 +238,6 @@ int se_server_run(const se_server_options *opt)
     srv.opt = opt;
     srv.start_ns = se_now_ns();
     srv.worker_count = opt->threads > 0 ? opt->threads : 1;
-    srv.wake[0] = srv.wake[1] = SE_INVALID_SOCKET;
     se_raise_descriptor_limit();
     srv.output_lock = se_mutex_create();
     srv.sources = se_source_table_create();
@@ -234,12 +246,18 @@ int se_server_run(const se_server_options *opt)
         fprintf(stderr, "sockecho server: out of memory\n");
         return 1;
     }
-    int rc = 1, err = se_socket_pair(srv.wake);
+    if (opt->listen_source != SE_LISTEN_BIND && se_listen_inherit(&srv) != 0) {
+        free(srv.workers);
+        se_source_table_destroy(srv.sources);
+        se_mutex_destroy(srv.output_lock);
+        return 1;
+    }
+    int rc = 1, err = supervisor_init(&srv);
     for (int i = 0; i < srv.worker_count && !err; i++)
         err = worker_init(&srv, &srv.workers[i], i);
     if (err)
         se_server_log(&srv, 0, "cannot start: %s", se_strerror(err));
-    else if ((err = se_stop_signals_install(srv.wake[1])) != 0)
+    else if ((err = se_stop_signals_install(wake_on_stop_signal, &srv.stop_signal)) != 0)
         se_server_log(&srv, 0, "cannot handle stop signals: %s", se_strerror(err));
     else if (se_listen_setup(&srv) == 0) {
         int started = start_workers(&srv);
@@ -261,10 +279,7 @@ int se_server_run(const se_server_options *opt)
     se_listen_close_shared(&srv);
     for (int i = 0; i < (opt->threads > 0 ? opt->threads : 1); i++)
         worker_release(&srv.workers[i]);
-    if (srv.wake[0] != SE_INVALID_SOCKET) {
-        se_socket_close(srv.wake[0]);
-        se_socket_close(srv.wake[1]);
-    }
+    supervisor_release(&srv);
     free(srv.workers);
     se_source_table_destroy(srv.sources);
     se_mutex_destroy(srv.output_lock);

@@ -1,7 +1,10 @@
 /* The server's private structures, shared by its files:
  *   server.c   setup, worker threads, the supervisor (signals, statistics)
  *   listen.c   listening sockets (bind, socket activation) and accepting
- *   echo.c     one client connection: echo, backpressure, limits, faults
+ *   admission.c  who may connect: address policy, per-source caps
+ *   echo.c     one client connection: echo, backpressure, the closing rules
+ *   idle.c     the worker's connections by last activity; idle eviction
+ *   fault.c    the opt-in fault modes, as a filter on each connection
  *   udp.c      the UDP echo
  *   stats.c    counters and their output
  *   policy.c   address ranges and per-source counts
@@ -40,7 +43,11 @@ typedef struct server {
     size_t udp_count;
     listen_addr addrs[SE_MAX_LISTENERS];
     size_t addr_count;
-    se_socket wake[2]; /* the supervisor's: stop signals, workers done */
+    se_loop *loop;        /* the supervisor's */
+    se_async stop_signal; /* Ctrl-C, SIGTERM */
+    se_async worker_done; /* a worker's loop ended */
+    se_timer stats_timer; /* --stats-interval */
+    int signals_relayed;
     atomic_int workers_done;
     se_mutex *output_lock;
 } server;
@@ -54,10 +61,23 @@ typedef enum {
     OUTCOME_IDLE
 } outcome;
 
+/* One client connection: the owner bytes of its se_conn (one allocation).
+ * Kept small: an idle server holds one per client. */
+struct client_conn {
+    se_conn *conn;
+    client_conn *prev, *next; /* the worker's list, by last activity (idle.c) */
+    uint64_t counted_out;     /* bytes out already added to the statistics */
+    uint32_t listed_ms;       /* loop time (low 32 bits) of its list position */
+    uint32_t start_ms;
+    int error;
+    uint8_t result; /* outcome */
+    uint8_t paused; /* reading stopped by backpressure */
+};
+
 struct worker {
     server *srv;
     int index;
-    se_loop loop;
+    se_loop *loop;
     se_thread *thread;
     se_io listeners[SE_MAX_LISTENERS];
     size_t listener_count;
@@ -68,8 +88,9 @@ struct worker {
     client_conn *conns, *conns_tail; /* least recently active first */
     size_t open;
     se_timer idle_timer; /* --idle-timeout sweep */
-    se_socket wake[2];
-    se_io wake_io;
+    se_async stop;       /* the supervisor asks the worker to stop */
+    int stop_requests;   /* how many it has asked (a second one aborts) */
+    atomic_int stop_asked;
     int stopping;
     se_timer drain_timer;
     se_io udp_io[SE_MAX_LISTENERS];
@@ -78,6 +99,12 @@ struct worker {
 };
 
 /* ---- listen.c ---- */
+
+/* Adopts the sockets inetd or systemd passed (the options say which),
+ * checking that each is a listening or datagram socket. Call first, before
+ * the process opens a descriptor of its own. Returns 0, or 1 after
+ * printing what was passed and what is needed. */
+int se_listen_inherit(server *srv);
 
 /* Creates the listening sockets the options ask for (bound addresses or
  * inherited ones) and prints "listening on ADDR PORT" for each. With
@@ -97,17 +124,50 @@ void se_worker_accept_stop(worker *w);
 /* A connection of W closed: accepting may resume (max-conns, descriptors). */
 void se_worker_accept_maybe_resume(worker *w);
 
+/* ---- admission.c ---- */
+
+/* Serves an accepted socket on W if the address policy and the per-source
+ * cap allow it; otherwise resets it and logs why. */
+void se_admit(worker *w, se_socket sock, const struct sockaddr_storage *peer);
+
 /* ---- echo.c ---- */
 
-/* Serves an accepted socket on W (policy already checked). */
-void se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer);
+/* Serves an admitted socket on W. Returns 0, or an error after closing the
+ * socket (the caller releases what admission took). */
+int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer);
 
-/* W's --idle-timeout timer callback: evicts the connections idle too long
- * and arms itself for the next one due. */
-void se_echo_idle_sweep(se_loop *loop, se_timer *t);
+/* Ends CC with RESULT and ERR: abortively (RST) when ABORTIVE. */
+void se_echo_finish(client_conn *cc, outcome result, int err, int abortive);
 
-/* Ends every connection of W abortively (drain time is over). */
+/* Ends every connection of W whose drain time is over: those that have
+ * finished (both FINs out, nothing pending) as complete, the others with
+ * an RST. */
 void se_echo_abort_all(worker *w);
+
+/* The worker a connection runs on. */
+worker *se_worker_of(const se_conn *conn);
+
+/* ---- idle.c ---- */
+
+/* Adds CC at the back of W's list (newest activity). */
+void se_idle_add(worker *w, client_conn *cc);
+
+/* Removes CC from W's list. */
+void se_idle_remove(worker *w, client_conn *cc);
+
+/* W's --idle-timeout timer callback: evicts each connection on which no
+ * byte moved either way for --idle-timeout, from the moment the last one
+ * moved; arms itself for the next one due. */
+void se_idle_sweep(se_loop *loop, se_timer *t);
+
+/* Arms W's sweep for the oldest connection, if it is not armed. */
+void se_idle_arm(worker *w);
+
+/* ---- fault.c ---- */
+
+/* Pushes the fault filter the options ask for (--fault, --delay-after-eof)
+ * on CONN; does nothing when none is on. Returns 0 or SE_ENOMEM. */
+int se_fault_filter_push(se_conn *conn, const se_server_options *opt);
 
 /* ---- udp.c ---- */
 

@@ -1,7 +1,7 @@
 /* UDP echo (RFC 862) on the first worker's loop: each datagram goes back to
  * its sender, unless it comes from a port below 1024 (the echo/chargen
  * loop) or its source is over --udp-rate datagrams per second. */
-#include "server/server_internal.h"
+#include "server_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +55,12 @@ static int under_rate(struct udp_limiter *lim, const struct sockaddr *from, uint
 static void on_datagram(se_loop *loop, se_io *io, int events)
 {
     (void)events;
-    worker *w = io->data;
+    worker *w = se_io_data(io);
     server *srv = w->srv;
     struct udp_limiter *lim = w->udp_limiter;
     for (int i = 0; i < SE_UDP_PER_EVENT; i++) {
         struct sockaddr_storage from;
-        long n = se_udp_recv(io->sock, lim->buf, sizeof lim->buf, &from);
+        long n = se_udp_recv(se_io_socket(io), lim->buf, sizeof lim->buf, &from);
         if (n == SE_EAGAIN)
             return;
         if (n < 0) {
@@ -75,7 +75,7 @@ static void on_datagram(se_loop *loop, se_io *io, int events)
             SE_STAT_ADD(&srv->stats, udp_dropped, 1);
             continue;
         }
-        long sent = se_udp_send(io->sock, lim->buf, (size_t)n, src);
+        long sent = se_udp_send(se_io_socket(io), lim->buf, (size_t)n, src);
         if (sent == n)
             SE_STAT_ADD(&srv->stats, udp_out, 1);
         else
@@ -93,7 +93,7 @@ int se_udp_start(worker *w)
         return SE_ENOMEM;
     for (size_t i = 0; i < srv->udp_count; i++) {
         se_io_init(&w->udp_io[i], srv->udp[i], on_datagram, w);
-        int err = se_io_set(&w->loop, &w->udp_io[i], SE_READABLE);
+        int err = se_io_set(w->loop, &w->udp_io[i], SE_READABLE);
         if (err)
             return err;
         w->udp_count++;
@@ -104,7 +104,7 @@ int se_udp_start(worker *w)
 void se_udp_stop(worker *w)
 {
     for (size_t i = 0; i < w->udp_count; i++)
-        se_io_stop(&w->loop, &w->udp_io[i]);
+        se_io_stop(w->loop, &w->udp_io[i]);
     w->udp_count = 0;
     free(w->udp_limiter);
     w->udp_limiter = NULL;

@@ -322,9 +322,10 @@ class ClientResult:
                                               self.err[:300])
 
 
-def run(ctx, argv, input=None, timeout=30.0, strip_cr=False, env=None):
+def run(ctx, argv, input=None, timeout=30.0, strip_cr=False, env=None, stdin=None):
     """Run ARGV to completion (bounded). Output goes through files, not pipes,
-    so helper processes that inherit them (Wine) cannot hold us up."""
+    so helper processes that inherit them (Wine) cannot hold us up. STDIN (a
+    descriptor) replaces INPUT as standard input."""
     with tempfile.TemporaryFile() as out_f, \
             tempfile.TemporaryFile() as err_f, \
             tempfile.TemporaryFile() as in_f:
@@ -332,7 +333,7 @@ def run(ctx, argv, input=None, timeout=30.0, strip_cr=False, env=None):
             in_f.write(input)
             in_f.seek(0)
             stdin = in_f
-        else:
+        elif stdin is None:
             stdin = subprocess.DEVNULL
         start = time.monotonic()
         full_env = dict(os.environ, **env) if env else None

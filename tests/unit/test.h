@@ -1,40 +1,48 @@
-/* A minimal unit test harness: each test is a function registered in
- * test_list.h; `sockecho_unit NAME` runs one, `sockecho_unit` runs all. */
+/* A minimal unit test harness (libuv's test/task.h model): each test is a
+ * function registered in test_list.h; `sockecho_unit NAME [BACKEND]` runs
+ * one, `sockecho_unit` runs all. A failed CHECK reports and stops its test
+ * at once. Tests of the core (CORE_TEST) run once per event backend. */
 #ifndef SOCKECHO_TEST_H
 #define SOCKECHO_TEST_H
 
+#include <setjmp.h>
 #include <stdio.h>
+#include <string.h>
 
 extern int test_failures;
+extern jmp_buf test_abort;
+/* The event backend a core test runs on (NULL: the default). */
+extern const char *test_backend;
 
 #define TEST(name) void test_##name(void)
 
+#define TEST_FAIL(...)                                                                             \
+    do {                                                                                           \
+        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                            \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fputc('\n', stderr);                                                                       \
+        test_failures++;                                                                           \
+        longjmp(test_abort, 1);                                                                    \
+    } while (0)
+
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-            test_failures++;                                                                       \
-        }                                                                                          \
+        if (!(cond))                                                                               \
+            TEST_FAIL("check failed: %s", #cond);                                                  \
     } while (0)
 
 #define CHECK_EQ_INT(a, b)                                                                         \
     do {                                                                                           \
         long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        if (a_ != b_) {                                                                            \
-            fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n", __FILE__, __LINE__, #a,    \
-                    a_, #b, b_);                                                                   \
-            test_failures++;                                                                       \
-        }                                                                                          \
+        if (a_ != b_)                                                                              \
+            TEST_FAIL("%s == %lld, expected %s == %lld", #a, a_, #b, b_);                          \
     } while (0)
 
 #define CHECK_EQ_STR(a, b)                                                                         \
     do {                                                                                           \
         const char *a_ = (a), *b_ = (b);                                                           \
-        if (strcmp(a_, b_) != 0) {                                                                 \
-            fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, a_,  \
-                    b_);                                                                           \
-            test_failures++;                                                                       \
-        }                                                                                          \
+        if (strcmp(a_, b_) != 0)                                                                   \
+            TEST_FAIL("%s == \"%s\", expected \"%s\"", #a, a_, b_);                                \
     } while (0)
 
 #endif

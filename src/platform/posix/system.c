@@ -8,7 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_notify_fd = -1;
+static void (*volatile stop_callback)(void *arg);
+static void *volatile stop_callback_arg;
 static volatile sig_atomic_t stop_count;
 
 int se_platform_init(void)
@@ -29,23 +30,23 @@ uint64_t se_now_ns(void)
 
 static void on_stop_signal(int signo)
 {
+    (void)signo;
     int saved = errno;
     stop_count++;
-    char byte = (char)signo;
-    if (stop_notify_fd >= 0 && write(stop_notify_fd, &byte, 1) < 0) {
-        /* The loop is already woken: its socket buffer is full. */
-    }
+    if (stop_callback)
+        stop_callback(stop_callback_arg);
     errno = saved;
 }
 
-int se_stop_signals_install(se_socket notify)
+int se_stop_signals_install(void (*on_stop)(void *arg), void *arg)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    stop_notify_fd = notify;
+    stop_callback = on_stop;
+    stop_callback_arg = arg;
     stop_count = 0;
     if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
         return se_translate_sys_error(errno);
@@ -56,7 +57,7 @@ void se_stop_signals_restore(void)
 {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    stop_notify_fd = -1;
+    stop_callback = NULL;
 }
 
 FILE *se_file_open_read(const char *path, int *err)

@@ -10,16 +10,18 @@ int se_socket_type(se_socket sock)
     return type;
 }
 
-int se_systemd_sockets(se_socket *out, size_t max, size_t *count)
+int se_systemd_sockets(se_socket *out, size_t max, size_t *count, char *why, size_t why_size)
 {
     (void)out;
     (void)max;
     *count = 0;
+    snprintf(why, why_size, "not supported on this system");
     return SE_ENOSYS;
 }
 
-int se_inetd_socket(se_socket *out)
+int se_inetd_socket(se_socket *out, char *why, size_t why_size)
 {
     (void)out;
+    snprintf(why, why_size, "not supported on this system");
     return SE_ENOSYS;
 }

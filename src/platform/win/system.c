@@ -6,7 +6,8 @@
 #include <io.h>
 #include <string.h>
 
-static SOCKET stop_notify = INVALID_SOCKET;
+static void (*volatile stop_callback)(void *arg);
+static void *volatile stop_callback_arg;
 static volatile LONG stop_count;
 
 int se_platform_init(void)
@@ -38,18 +39,19 @@ uint64_t se_now_ns(void)
 /* Runs on a thread of its own that the system creates for the event. */
 static BOOL WINAPI on_console_ctrl(DWORD type)
 {
-    SOCKET s = stop_notify;
-    if (s == INVALID_SOCKET)
+    (void)type;
+    void (*callback)(void *) = stop_callback;
+    if (!callback)
         return FALSE;
     InterlockedIncrement(&stop_count);
-    char byte = (char)type;
-    send(s, &byte, 1, 0);
+    callback(stop_callback_arg);
     return TRUE;
 }
 
-int se_stop_signals_install(se_socket notify)
+int se_stop_signals_install(void (*on_stop)(void *arg), void *arg)
 {
-    stop_notify = notify;
+    stop_callback_arg = arg;
+    stop_callback = on_stop;
     InterlockedExchange(&stop_count, 0);
     if (!SetConsoleCtrlHandler(on_console_ctrl, TRUE))
         return se_translate_sys_error((int)GetLastError());
@@ -59,7 +61,7 @@ int se_stop_signals_install(se_socket notify)
 void se_stop_signals_restore(void)
 {
     SetConsoleCtrlHandler(on_console_ctrl, FALSE);
-    stop_notify = INVALID_SOCKET;
+    stop_callback = NULL;
 }
 
 FILE *se_file_open_read(const char *path, int *err)

@@ -128,6 +128,18 @@ int se_socket_pair(se_socket pair[2]);
  * (SE_EINTR when a signal interrupted it). */
 int se_poll(se_pollfd *fds, size_t count, int timeout_ms);
 
+enum {
+    SE_RESOLVE_PASSIVE = 1, /* HOST NULL means every local address (a listener) */
+    SE_RESOLVE_NUMERIC = 2  /* HOST must be a numeric address: no name look-up */
+};
+
+/* Resolves HOST and PORT (numeric) for a TCP (SOCKTYPE SOCK_STREAM) or UDP
+ * (SOCK_DGRAM) socket of FAMILY (AF_UNSPEC, AF_INET, AF_INET6), FLAGS a set
+ * of SE_RESOLVE_*. Returns 0 with *OUT set (free it with freeaddrinfo) or
+ * an SE_E* code. Blocks while the system looks the name up. */
+int se_resolve(const char *host, const char *port, int family, int socktype, int flags,
+               struct addrinfo **out);
+
 /* Formats ADDR's numeric host alone ("127.0.0.1", "::1") into BUF. */
 void se_addr_host(const struct sockaddr *addr, char *buf, size_t size);
 
@@ -147,18 +159,41 @@ se_socklen se_addr_len(const struct sockaddr *addr);
 uint64_t se_now_ns(void);
 
 /* Installs the stop handler: Ctrl-C and SIGTERM (POSIX) / Ctrl-C, Ctrl-Break
- * and console close (Windows) each send one byte on NOTIFY, a socket the
- * caller keeps open (one end of se_socket_pair) while the handler is
- * installed. Returns 0 or an error. */
-int se_stop_signals_install(se_socket notify);
+ * and console close (Windows) each count one stop and call ON_STOP(ARG).
+ * ON_STOP runs in a signal handler (POSIX) or on a thread of the system's
+ * (Windows): it must be async-signal-safe and thread-safe, such as
+ * se_async_send. Returns 0 or an error. */
+int se_stop_signals_install(void (*on_stop)(void *arg), void *arg);
 
 /* Restores the default behaviour of the stop signals. */
 void se_stop_signals_restore(void);
 
-/* How many stop signals arrived since se_stop_signals_install. The byte on
- * NOTIFY wakes the caller; this count is what it should act on (a wake-up
- * byte can be merged with others, or, under Wine, lost). */
+/* How many stop signals arrived since se_stop_signals_install. ON_STOP
+ * wakes the caller; this count is what it should act on (wake-ups are
+ * coalesced). */
 int se_stop_signals_count(void);
+
+/* ---- wake-ups across threads ---- */
+
+/* A channel that wakes an event loop: any thread (or a POSIX signal
+ * handler) signals it, the loop watches its socket for readability and
+ * drains it. Signals sent before a drain are coalesced. */
+typedef struct se_wakeup se_wakeup;
+
+/* Creates a wake-up channel into *OUT. Returns 0 or an error. */
+int se_wakeup_open(se_wakeup **out);
+
+/* The socket the loop watches for readability. */
+se_socket se_wakeup_socket(const se_wakeup *w);
+
+/* Wakes the loop watching W. Thread-safe and async-signal-safe. */
+void se_wakeup_signal(se_wakeup *w);
+
+/* Consumes every pending signal (call from the loop, when readable). */
+void se_wakeup_drain(se_wakeup *w);
+
+/* Releases W. */
+void se_wakeup_close(se_wakeup *w);
 
 /* ---- datagrams ---- */
 
@@ -179,15 +214,20 @@ long se_udp_send(se_socket sock, const void *buf, size_t len, const struct socka
 
 /* ---- inherited sockets ---- */
 
-/* The listening sockets passed by systemd socket activation (LISTEN_PID is
- * this process, LISTEN_FDS of them from descriptor 3), made non-blocking and
- * close-on-exec. Sets *COUNT (0 when none were passed). Returns 0, or
- * SE_ENOSYS where the OS has no such thing (Windows). */
-int se_systemd_sockets(se_socket *out, size_t max, size_t *count);
+/* The sockets passed by systemd socket activation (LISTEN_PID is this
+ * process, LISTEN_FDS of them from descriptor 3), each a listening stream
+ * socket or a datagram socket, made non-blocking and close-on-exec. Sets
+ * *COUNT. Returns 0, or an error with WHY saying what was passed and what
+ * is needed (none passed, LISTEN_FDS not a number, a connected socket, a
+ * closed descriptor; SE_ENOSYS where the OS has no such thing). Call it
+ * before opening any descriptor of the process's own. */
+int se_systemd_sockets(se_socket *out, size_t max, size_t *count, char *why, size_t why_size);
 
 /* The listening socket inetd passes as standard input ("wait" services),
- * made non-blocking. Returns 0, SE_ENOTSOCK, or SE_ENOSYS (Windows). */
-int se_inetd_socket(se_socket *out);
+ * made non-blocking. Returns 0, or an error with WHY (standard input
+ * closed, not a socket, connected rather than listening; SE_ENOSYS on
+ * Windows). Call it before opening any descriptor of the process's own. */
+int se_inetd_socket(se_socket *out, char *why, size_t why_size);
 
 /* SOCK_STREAM or SOCK_DGRAM for an inherited socket; negative on error. */
 int se_socket_type(se_socket sock);

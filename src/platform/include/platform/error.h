@@ -40,7 +40,8 @@
     X(EAI_AGAIN, "Temporary failure in name resolution")                                           \
     X(EAI_FAIL, "Non-recoverable failure in name resolution")                                      \
     X(EAI_FAMILY, "No address of the requested family")                                            \
-    X(EUNKNOWN, "Unknown system error")
+    X(EUNKNOWN, "Unknown system error")                                                            \
+    X(EINJECTED, "fault injected on purpose")
 
 enum {
     SE_ERROR_BASE = -4000,

@@ -5,7 +5,7 @@
 
 #include "bench/bench.h"
 #include "bench/stats.h"
-#include "client/client.h"
+#include "util/verdict.h"
 
 #include <stdio.h>
 

@@ -5,28 +5,8 @@
 #define SOCKECHO_CLIENT_H
 
 #include "client/payload.h"
+#include "util/verdict.h"
 #include "platform/platform.h"
-
-/* Verdicts, in the order of their exit codes (se_verdict_exit_code). */
-typedef enum {
-    SE_VERDICT_COMPLETE,
-    SE_VERDICT_ERROR,
-    SE_VERDICT_USAGE,
-    SE_VERDICT_RESOLVE,
-    SE_VERDICT_REFUSED,
-    SE_VERDICT_UNREACHABLE,
-    SE_VERDICT_TRUNCATED,
-    SE_VERDICT_EXCESS,
-    SE_VERDICT_MISMATCH,
-    SE_VERDICT_RESET,
-    SE_VERDICT_TIMEOUT
-} se_verdict;
-
-/* "complete", "mismatch", ...: static. */
-const char *se_verdict_name(se_verdict v);
-
-/* The process exit code documented for V. */
-int se_verdict_exit_code(se_verdict v);
 
 typedef struct se_client_options {
     const char *host;

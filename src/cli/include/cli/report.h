@@ -21,7 +21,4 @@ void se_report_udp_text(FILE *out, const se_udp_result *r);
 /* One JSON object (type "client_udp") for the UDP exchange R with HOST. */
 void se_report_udp_json(FILE *out, const se_udp_result *r, const char *host);
 
-/* Writes S as a JSON string literal, quotes included. */
-void se_json_string(FILE *out, const char *s);
-
 #endif
