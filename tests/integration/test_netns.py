@@ -112,7 +112,8 @@ def test_vanished_clients_are_evicted(ctx):
     with Namespaces() as net:
         server = Server(['ip', 'netns', 'exec', net.srv] + ctx.cmd(
             ['server', '--bind', SERVER_IP, '--port', '0', '--json',
-             '--idle-timeout', '1s']), strip_cr=False)
+             '--idle-timeout', '1s', '--stats-interval', '100ms']),
+            strip_cr=False)
         clients = []
         try:
             server.wait_listening(ctx.t(10))
@@ -123,6 +124,13 @@ def test_vanished_clients_are_evicted(ctx):
             clients = [idle, stuck]
             _wait_line(idle, ctx.t(10))
             _wait_line(stuck, ctx.t(10), b'started')
+
+            def echo_backed_up(out, err):
+                stats = [json.loads(line) for line in out.split('\n')
+                         if '"stats"' in line]
+                return stats and stats[-1]['bytes_in'] - stats[-1]['bytes_out'] >= 65536
+            # The link goes only once the server holds echo it cannot send.
+            server.wait_for(echo_backed_up, ctx.t(10), 'echo backed up')
             net.cut_client_link()
 
             def two_evictions(out, err):
