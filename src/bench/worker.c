@@ -175,12 +175,14 @@ static void connect_slot(se_bench_conn *bc)
         return;
     }
     *(se_bench_conn **)se_conn_owner(bc->conn) = bc;
+    int err = 0;
     if (sh->sources) {
         se_source_range_get(sh->sources, bc->id, &bc->source);
-        se_conn_set_source(bc->conn, (const struct sockaddr *)&bc->source);
+        err = se_conn_set_source(bc->conn, (const struct sockaddr *)&bc->source);
     }
     bc->start_ns = se_now_ns();
-    int err = se_conn_connect(bc->conn, sh->addrs, w->opt->connect_timeout_ms);
+    if (!err)
+        err = se_conn_connect(bc->conn, sh->addrs, w->opt->connect_timeout_ms);
     if (err) {
         se_conn_discard(bc->conn);
         bc->conn = NULL;

@@ -28,6 +28,7 @@ enum {
  * once connected or failed, so accepted connections never carry it. */
 typedef struct se_connecting {
     const struct addrinfo *next_addr;
+    const struct sockaddr *source; /* bound before connect when its family matches */
     uint64_t timeout_ms;
     uint64_t attempt_start_ns;
     int last_error;
@@ -41,38 +42,68 @@ struct se_filter {
     se_filter *above, *below;
 };
 
+/* Buffers, allocated the first time one is needed, so that an idle
+ * connection holds none: unsent output queue[head, tail), and input passed
+ * up while the owner was not reading. */
+typedef struct se_conn_bufs {
+    char *queue;
+    uint32_t head, tail, cap;
+    uint32_t held_len;
+    char *held;
+} se_conn_bufs;
+
 /* Kept small: a server holds one per client, idle ones included. */
 struct se_conn {
     se_loop *loop;
     const se_conn_callbacks *cb;
     se_io io;
     uint64_t bytes_in, bytes_out;
-    /* Unsent output: queue[head, tail). */
-    char *queue;
-    uint32_t head, tail, cap;
+    se_conn_bufs *bufs;
+    se_filter *bottom; /* the chain, bottom up */
+    se_connecting *connecting;
     uint32_t read_limit; /* bytes per recv; 0: SE_CONN_READ_MAX */
     uint32_t last_activity_ms;
-    uint32_t held_len; /* input passed up while the owner was not reading */
-    char *held;
-    se_filter *bottom, *top;
-    se_connecting *connecting;
-    const struct sockaddr *source; /* bound before connect when its family matches */
     se_sockaddr peer;
-    int pending_error;
-    uint8_t state;
-    uint8_t reading;            /* the owner wants on_read */
-    uint8_t filter_paused;      /* a filter stopped socket reads */
-    uint8_t eof_received;       /* the socket saw the peer's FIN */
-    uint8_t eof_delivered;      /* the owner's on_eof ran */
-    uint8_t eof_held;           /* on_eof waits behind held input */
-    uint8_t shutdown_requested; /* by the owner */
-    uint8_t shutdown_down;      /* reached the socket: FIN once drained */
-    uint8_t shutdown_done;      /* our FIN is out */
-    uint8_t write_armed;        /* WRITABLE stays watched after a drain */
-    uint8_t filters_opened;     /* the bottom filter's open ran: input may flow */
+    int16_t pending_error;
     uint8_t notify_pending;
+    uint8_t state;
+    unsigned reading : 1;            /* the owner wants on_read */
+    unsigned filter_paused : 1;      /* a filter stopped socket reads */
+    unsigned eof_received : 1;       /* the socket saw the peer's FIN */
+    unsigned eof_delivered : 1;      /* the owner's on_eof ran */
+    unsigned eof_held : 1;           /* on_eof waits behind held input */
+    unsigned shutdown_requested : 1; /* by the owner */
+    unsigned shutdown_down : 1;      /* reached the socket: FIN once drained */
+    unsigned shutdown_done : 1;      /* our FIN is out */
+    unsigned write_armed : 1;        /* WRITABLE stays watched after a drain */
+    unsigned filters_opened : 1;     /* the bottom filter's open ran: input may flow */
     se_deferred notify;
 };
+
+static uint32_t queued(const se_conn *conn)
+{
+    return conn->bufs ? conn->bufs->tail - conn->bufs->head : 0;
+}
+
+static uint32_t held_len(const se_conn *conn)
+{
+    return conn->bufs ? conn->bufs->held_len : 0;
+}
+
+static se_conn_bufs *bufs_of(se_conn *conn)
+{
+    if (!conn->bufs)
+        conn->bufs = calloc(1, sizeof *conn->bufs);
+    return conn->bufs;
+}
+
+static se_filter *top_filter(const se_conn *conn)
+{
+    se_filter *f = conn->bottom;
+    while (f && f->above)
+        f = f->above;
+    return f;
+}
 
 /* The owner's bytes follow the conn, suitably aligned. */
 #define OWNER_OFFSET                                                                               \
@@ -151,9 +182,9 @@ void *se_conn_owner(const se_conn *conn)
     return (char *)conn + OWNER_OFFSET;
 }
 
-se_conn *se_conn_of_owner(void *owner)
+se_conn *se_conn_of_owner(const void *owner)
 {
-    return (se_conn *)((char *)owner - OWNER_OFFSET);
+    return (se_conn *)((const char *)owner - OWNER_OFFSET);
 }
 
 se_loop *se_conn_loop(const se_conn *conn)
@@ -221,7 +252,7 @@ void se_conn_set_peer(se_conn *conn, const struct sockaddr *addr)
 
 size_t se_conn_pending(const se_conn *conn)
 {
-    size_t n = conn->tail - conn->head;
+    size_t n = queued(conn);
     for (const se_filter *f = conn->bottom; f; f = f->above)
         if (f->ops->held)
             n += f->ops->held(f);
@@ -242,7 +273,7 @@ static int socket_reading(const se_conn *conn)
 {
     if (conn->state != SE_CONN_OPEN && conn->state != SE_CONN_OPENING)
         return 0;
-    if (conn->eof_received || conn->filter_paused || conn->held_len)
+    if (conn->eof_received || conn->filter_paused || held_len(conn))
         return 0;
     if (conn->state == SE_CONN_OPENING)
         return conn->filters_opened;
@@ -257,7 +288,7 @@ static int update_io(se_conn *conn)
     } else if (conn->state == SE_CONN_OPEN || conn->state == SE_CONN_OPENING) {
         if (socket_reading(conn))
             events |= SE_READABLE;
-        if (conn->tail > conn->head || conn->write_armed)
+        if (queued(conn) || conn->write_armed)
             events |= SE_WRITABLE;
     }
     return se_io_set(conn->loop, &conn->io, events);
@@ -287,12 +318,11 @@ int se_conn_push_filter(se_conn *conn, const se_filter_ops *ops, void *ctx)
     f->ops = ops;
     f->ctx = ctx;
     f->conn = conn;
-    f->below = conn->top;
-    if (conn->top)
-        conn->top->above = f;
+    f->below = top_filter(conn);
+    if (f->below)
+        f->below->above = f;
     else
         conn->bottom = f;
-    conn->top = f;
     return 0;
 }
 
@@ -316,14 +346,17 @@ se_loop *se_filter_loop(const se_filter *f)
 /* Appends input for the owner to the held buffer. */
 static int hold_input(se_conn *conn, const char *data, size_t len)
 {
-    if ((uint64_t)conn->held_len + len > UINT32_MAX)
+    se_conn_bufs *b = bufs_of(conn);
+    if (!b)
+        return SE_ENOMEM;
+    if ((uint64_t)b->held_len + len > UINT32_MAX)
         return SE_ENOBUFS;
-    char *held = realloc(conn->held, conn->held_len + len);
+    char *held = realloc(b->held, b->held_len + len);
     if (!held)
         return SE_ENOMEM;
-    memcpy(held + conn->held_len, data, len);
-    conn->held = held;
-    conn->held_len += (uint32_t)len;
+    memcpy(held + b->held_len, data, len);
+    b->held = held;
+    b->held_len += (uint32_t)len;
     return 0;
 }
 
@@ -338,7 +371,7 @@ static void deliver_eof(se_conn *conn)
 
 static int owner_recv(se_conn *conn, const char *data, size_t len)
 {
-    if (conn->state != SE_CONN_OPEN || !conn->reading || conn->held_len)
+    if (conn->state != SE_CONN_OPEN || !conn->reading || held_len(conn))
         return hold_input(conn, data, len);
     conn->bytes_in += len;
     conn->cb->on_read(conn, data, len);
@@ -347,7 +380,7 @@ static int owner_recv(se_conn *conn, const char *data, size_t len)
 
 static int owner_eof(se_conn *conn)
 {
-    if (conn->state != SE_CONN_OPEN || conn->held_len)
+    if (conn->state != SE_CONN_OPEN || held_len(conn))
         conn->eof_held = 1;
     else
         deliver_eof(conn);
@@ -357,19 +390,20 @@ static int owner_eof(se_conn *conn)
 /* Hands the owner what was held, while it keeps reading. */
 static void deliver_held(se_conn *conn)
 {
-    while (conn->held_len && conn->reading && conn->state == SE_CONN_OPEN) {
-        size_t n = conn->held_len < SE_CONN_READ_MAX ? conn->held_len : SE_CONN_READ_MAX;
-        memcpy(recv_buffer, conn->held, n);
-        memmove(conn->held, conn->held + n, conn->held_len - n);
-        conn->held_len -= (uint32_t)n;
-        if (!conn->held_len) {
-            free(conn->held);
-            conn->held = NULL;
+    while (held_len(conn) && conn->reading && conn->state == SE_CONN_OPEN) {
+        se_conn_bufs *b = conn->bufs;
+        size_t n = b->held_len < SE_CONN_READ_MAX ? b->held_len : SE_CONN_READ_MAX;
+        memcpy(recv_buffer, b->held, n);
+        memmove(b->held, b->held + n, b->held_len - n);
+        b->held_len -= (uint32_t)n;
+        if (!b->held_len) {
+            free(b->held);
+            b->held = NULL;
         }
         conn->bytes_in += n;
         conn->cb->on_read(conn, recv_buffer, n);
     }
-    if (conn->state != SE_CONN_OPEN || conn->held_len)
+    if (conn->state != SE_CONN_OPEN || held_len(conn))
         return;
     if (conn->eof_held)
         deliver_eof(conn);
@@ -461,7 +495,7 @@ int se_conn_read_start(se_conn *conn)
     if (!se_conn_is_open(conn) || conn->eof_delivered)
         return SE_ENOTCONN;
     conn->reading = 1;
-    if (conn->held_len || conn->eof_held) {
+    if (held_len(conn) || conn->eof_held) {
         schedule(conn, PENDING_HELD);
         return 0;
     }
@@ -495,7 +529,7 @@ void se_filter_fail(se_filter *f, int err)
     se_conn *conn = f->conn;
     if (!se_conn_is_open(conn))
         return;
-    conn->pending_error = err;
+    conn->pending_error = (int16_t)err;
     schedule(conn, PENDING_ERROR);
 }
 
@@ -503,35 +537,41 @@ void se_filter_fail(se_filter *f, int err)
 
 static void release_queue(se_conn *conn, int keep)
 {
-    conn->head = conn->tail = 0;
-    if (keep && conn->cap <= SE_QUEUE_KEEP)
+    se_conn_bufs *b = conn->bufs;
+    if (!b)
         return;
-    free(conn->queue);
-    conn->queue = NULL;
-    conn->cap = 0;
+    b->head = b->tail = 0;
+    if (keep && b->cap <= SE_QUEUE_KEEP)
+        return;
+    free(b->queue);
+    b->queue = NULL;
+    b->cap = 0;
 }
 
 static int enqueue(se_conn *conn, const char *data, size_t len)
 {
-    if (conn->tail + len > conn->cap && conn->head > 0) {
-        memmove(conn->queue, conn->queue + conn->head, conn->tail - conn->head);
-        conn->tail -= conn->head;
-        conn->head = 0;
+    se_conn_bufs *b = bufs_of(conn);
+    if (!b)
+        return SE_ENOMEM;
+    if (b->tail + len > b->cap && b->head > 0) {
+        memmove(b->queue, b->queue + b->head, b->tail - b->head);
+        b->tail -= b->head;
+        b->head = 0;
     }
-    if ((size_t)conn->tail + len > conn->cap) {
-        size_t cap = conn->cap ? conn->cap : 16 * 1024;
-        while (cap < (size_t)conn->tail + len)
+    if ((size_t)b->tail + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 16 * 1024;
+        while (cap < (size_t)b->tail + len)
             cap *= 2;
         if (cap > UINT32_MAX)
             return SE_ENOBUFS; /* a send queue is bounded well below 4 GiB */
-        char *queue = realloc(conn->queue, cap);
+        char *queue = realloc(b->queue, cap);
         if (!queue)
             return SE_ENOMEM;
-        conn->queue = queue;
-        conn->cap = (uint32_t)cap;
+        b->queue = queue;
+        b->cap = (uint32_t)cap;
     }
-    memcpy(conn->queue + conn->tail, data, len);
-    conn->tail += (uint32_t)len;
+    memcpy(b->queue + b->tail, data, len);
+    b->tail += (uint32_t)len;
     return 0;
 }
 
@@ -548,7 +588,7 @@ static int socket_send(se_conn *conn, const char *data, size_t len)
 {
     if (conn->shutdown_down)
         return SE_ESHUTDOWN;
-    if (conn->tail == conn->head) {
+    if (!queued(conn)) {
         while (len > 0) {
             long n = se_socket_send(se_io_socket(&conn->io), data, len);
             if (n == SE_EAGAIN)
@@ -577,7 +617,7 @@ static int socket_shutdown(se_conn *conn)
         return 0;
     }
     conn->shutdown_down = 1;
-    if (conn->tail > conn->head)
+    if (queued(conn))
         return 0; /* after the queue drains */
     int err = do_shutdown(conn);
     if (!err && conn->shutdown_requested)
@@ -611,7 +651,7 @@ int se_conn_write(se_conn *conn, const void *data, size_t len)
         return SE_ESHUTDOWN;
     if (len == 0)
         return 0;
-    for (se_filter *f = conn->top; f; f = f->below)
+    for (se_filter *f = top_filter(conn); f; f = f->below)
         if (f->ops->send)
             return f->ops->send(f, data, len);
     return socket_send(conn, data, len);
@@ -624,7 +664,7 @@ int se_conn_shutdown(se_conn *conn)
     if (conn->shutdown_requested)
         return 0;
     conn->shutdown_requested = 1;
-    for (se_filter *f = conn->top; f; f = f->below)
+    for (se_filter *f = top_filter(conn); f; f = f->below)
         if (f->ops->shutdown)
             return f->ops->shutdown(f);
     return socket_shutdown(conn);
@@ -632,22 +672,22 @@ int se_conn_shutdown(se_conn *conn)
 
 static void handle_writable(se_conn *conn)
 {
-    if (conn->tail == conn->head) {
+    se_conn_bufs *b = conn->bufs;
+    if (!queued(conn)) {
         /* Watched since the last drain and nothing came: stop watching. */
         conn->write_armed = 0;
         (void)update_io(conn);
         return;
     }
-    while (conn->tail > conn->head) {
-        long n = se_socket_send(se_io_socket(&conn->io), conn->queue + conn->head,
-                                conn->tail - conn->head);
+    while (b->tail > b->head) {
+        long n = se_socket_send(se_io_socket(&conn->io), b->queue + b->head, b->tail - b->head);
         if (n == SE_EAGAIN)
             return;
         if (n < 0) {
             fail(conn, (int)n);
             return;
         }
-        conn->head += (uint32_t)n;
+        b->head += (uint32_t)n;
         conn->bytes_out += (uint64_t)n;
         touch(conn);
     }
@@ -681,7 +721,7 @@ static void chain_open(se_conn *conn)
     }
     if (conn->cb->on_connect)
         conn->cb->on_connect(conn, 0);
-    if (conn->state == SE_CONN_OPEN && (conn->held_len || conn->eof_held) && conn->reading)
+    if (conn->state == SE_CONN_OPEN && (held_len(conn) || conn->eof_held) && conn->reading)
         schedule(conn, PENDING_HELD);
 }
 
@@ -774,8 +814,8 @@ static void attempt_next(se_conn *conn)
         int err = se_socket_open(ai->ai_family, &sock);
         if (!err) {
             se_io_init(&conn->io, sock, on_io, conn);
-            if (conn->source && conn->source->sa_family == ai->ai_family)
-                err = se_socket_bind_source(sock, conn->source);
+            if (c->source && c->source->sa_family == ai->ai_family)
+                err = se_socket_bind_source(sock, c->source);
             if (!err)
                 err = se_socket_connect(sock, ai->ai_addr, (se_socklen)ai->ai_addrlen);
             if (err == 0) {
@@ -824,7 +864,7 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
         return SE_EINVAL;
     if (!list)
         return SE_EAI_NONAME;
-    se_connecting *c = calloc(1, sizeof *c);
+    se_connecting *c = conn->connecting ? conn->connecting : calloc(1, sizeof *c);
     if (!c)
         return SE_ENOMEM;
     c->next_addr = list;
@@ -836,9 +876,14 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
     return 0;
 }
 
-void se_conn_set_source(se_conn *conn, const struct sockaddr *source)
+int se_conn_set_source(se_conn *conn, const struct sockaddr *source)
 {
-    conn->source = source;
+    if (conn->state != SE_CONN_IDLE)
+        return SE_EINVAL;
+    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+        return SE_ENOMEM;
+    conn->connecting->source = source;
+    return 0;
 }
 
 void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage *peer)
@@ -915,6 +960,11 @@ static void free_conn(se_conn *conn)
             f->ops->destroy(f->ctx);
         free(f);
     }
-    free(conn->held);
+    if (conn->bufs) {
+        free(conn->bufs->held);
+        free(conn->bufs->queue);
+        free(conn->bufs);
+    }
+    free(conn->connecting);
     free(conn);
 }

@@ -23,19 +23,19 @@ worker *se_worker_of(const se_conn *conn)
 
 static const se_server_options *options(const client_conn *cc)
 {
-    return se_worker_of(cc->conn)->srv->opt;
+    return se_worker_of(se_conn_of_owner(cc))->srv->opt;
 }
 
 void se_echo_finish(client_conn *cc, outcome result, int err, int abortive)
 {
-    if (se_conn_get_state(cc->conn) == SE_CONN_CLOSED)
+    if (se_conn_get_state(se_conn_of_owner(cc)) == SE_CONN_CLOSED)
         return;
     cc->result = (uint8_t)result;
-    cc->error = err;
+    cc->error = (int16_t)err;
     if (abortive)
-        se_conn_abort(cc->conn);
+        se_conn_abort(se_conn_of_owner(cc));
     else
-        se_conn_close(cc->conn);
+        se_conn_close(se_conn_of_owner(cc));
 }
 
 static void fail(client_conn *cc, int err)
@@ -116,7 +116,7 @@ static void on_error(se_conn *conn, int err)
 
 static void report(const client_conn *cc)
 {
-    const se_conn *conn = cc->conn;
+    const se_conn *conn = se_conn_of_owner(cc);
     worker *w = se_worker_of(conn);
     server *srv = w->srv;
     char host[SE_ADDRSTRLEN], when[40], text[1024];
@@ -188,7 +188,6 @@ int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer
         return SE_ENOMEM;
     }
     client_conn *cc = cc_of(conn);
-    cc->conn = conn;
     SE_STAT_ADD(&w->srv->stats, total, 1);
     se_conn_adopt(conn, sock, peer);
     cc->start_ms = (uint32_t)se_loop_now(w->loop);
@@ -205,7 +204,7 @@ int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer
 void se_echo_abort_all(worker *w)
 {
     for (client_conn *cc = w->conns; cc; cc = cc->next) {
-        const se_conn *conn = cc->conn;
+        const se_conn *conn = se_conn_of_owner(cc);
         int finished =
             se_conn_eof_received(conn) && se_conn_shutdown_done(conn) && se_conn_pending(conn) == 0;
         if (finished) /* its on_shutdown is only waiting for its turn */

@@ -44,7 +44,7 @@ static void insert_sorted(worker *w, client_conn *cc)
 
 void se_idle_add(worker *w, client_conn *cc)
 {
-    cc->listed_ms = (uint32_t)se_conn_last_activity(cc->conn);
+    cc->listed_ms = (uint32_t)se_conn_last_activity(se_conn_of_owner(cc));
     insert_sorted(w, cc);
 }
 
@@ -59,7 +59,7 @@ void se_idle_arm(worker *w)
     if (!idle || se_timer_active(&w->idle_timer))
         return;
     client_conn *oldest = w->conns;
-    while (oldest && se_conn_get_state(oldest->conn) == SE_CONN_CLOSED)
+    while (oldest && se_conn_get_state(se_conn_of_owner(oldest)) == SE_CONN_CLOSED)
         oldest = oldest->next;
     if (!oldest)
         return; /* armed again when a connection arrives */
@@ -75,7 +75,7 @@ void se_idle_sweep(se_loop *loop, se_timer *t)
     client_conn *cc = w->conns;
     while (cc && (uint32_t)now - cc->listed_ms >= idle) {
         client_conn *next = cc->next;
-        const se_conn *conn = cc->conn;
+        const se_conn *conn = se_conn_of_owner(cc);
         if (se_conn_get_state(conn) != SE_CONN_CLOSED) {
             uint32_t last = (uint32_t)se_conn_last_activity(conn);
             if ((uint32_t)now - last < idle) {

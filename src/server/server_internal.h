@@ -64,12 +64,11 @@ typedef enum {
 /* One client connection: the owner bytes of its se_conn (one allocation).
  * Kept small: an idle server holds one per client. */
 struct client_conn {
-    se_conn *conn;
     client_conn *prev, *next; /* the worker's list, by last activity (idle.c) */
     uint64_t counted_out;     /* bytes out already added to the statistics */
     uint32_t listed_ms;       /* loop time (low 32 bits) of its list position */
     uint32_t start_ms;
-    int error;
+    int16_t error;  /* SE_E* */
     uint8_t result; /* outcome */
     uint8_t paused; /* reading stopped by backpressure */
 };

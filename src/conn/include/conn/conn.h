@@ -74,7 +74,7 @@ void se_conn_discard(se_conn *conn);
 
 /* The owner's bytes allocated with CONN, and the conn that holds them. */
 void *se_conn_owner(const se_conn *conn);
-se_conn *se_conn_of_owner(void *owner);
+se_conn *se_conn_of_owner(const void *owner);
 
 /* The loop CONN runs on. */
 se_loop *se_conn_loop(const se_conn *conn);
@@ -84,9 +84,10 @@ se_loop *se_conn_loop(const se_conn *conn);
  * (on_connect will follow) or an error (nothing follows). */
 int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout_ms);
 
-/* Makes each later connect attempt of the same family bind to SOURCE (a
- * local address, port usually 0) first. SOURCE is borrowed; NULL clears. */
-void se_conn_set_source(se_conn *conn, const struct sockaddr *source);
+/* Makes each connect attempt of the same family bind to SOURCE (a local
+ * address, port usually 0) first. Call before se_conn_connect. SOURCE is
+ * borrowed; NULL clears. Returns 0 or an error (SE_ENOMEM). */
+int se_conn_set_source(se_conn *conn, const struct sockaddr *source);
 
 /* Adopts an accepted, non-blocking socket: CONN owns SOCK and opens its
  * filters (it is OPEN at once when it has none). */

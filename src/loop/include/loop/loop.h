@@ -50,7 +50,7 @@ typedef void (*se_async_cb)(se_loop *loop, se_async *async);
 struct se_io {
     se_io_cb cb_;
     void *data_;
-    size_t slot_; /* the backend's own bookkeeping (poll: array index) */
+    uint32_t slot_; /* the backend's own bookkeeping (poll: array index) */
     se_socket sock_;
     uint8_t events_;     /* SE_READABLE | SE_WRITABLE wanted now; 0 = stopped */
     uint8_t registered_; /* events the backend watches (flushed lazily) */
