@@ -36,7 +36,8 @@ struct se_loop {
     uint64_t (*clock)(void *arg);
     void *clock_arg;
     size_t watched; /* watchers with events != 0 */
-    se_io *dirty;   /* watchers to hand to the backend before the next wait */
+    se_io **dirty;  /* watchers to hand to the backend before the next wait */
+    size_t dirty_len, dirty_cap;
     se_timer **heap;
     size_t heap_len, heap_cap;
     uint64_t timer_seq;

@@ -54,6 +54,7 @@ void se_loop_free(se_loop *loop)
     if (loop->wakeup)
         se_wakeup_close(loop->wakeup);
     loop->backend->destroy(loop);
+    free(loop->dirty);
     free(loop->heap);
     free(loop);
 }
@@ -126,12 +127,19 @@ int se_io_set(se_loop *loop, se_io *io, int events)
             return err;
         }
     } else {
-        io->events_ = (uint8_t)events;
         if (!io->dirty_) {
-            io->dirty_ = 1;
-            io->next_dirty_ = loop->dirty;
-            loop->dirty = io;
+            if (loop->dirty_len == loop->dirty_cap) {
+                size_t cap = loop->dirty_cap ? loop->dirty_cap * 2 : 64;
+                se_io **dirty = realloc(loop->dirty, cap * sizeof *dirty);
+                if (!dirty)
+                    return SE_ENOMEM;
+                loop->dirty = dirty;
+                loop->dirty_cap = cap;
+            }
+            loop->dirty[loop->dirty_len++] = io;
+            io->dirty_ = (uint32_t)loop->dirty_len;
         }
+        io->events_ = (uint8_t)events;
     }
     if (!old && events)
         loop->watched++;
@@ -142,10 +150,16 @@ int se_io_set(se_loop *loop, se_io *io, int events)
 
 void se_io_stop(se_loop *loop, se_io *io)
 {
-    (void)se_io_set(loop, io, 0);
-    if (io->dirty_ || io->registered_) {
+    if (io->events_)
+        loop->watched--;
+    io->events_ = 0;
+    if (io->dirty_) {
+        /* Its memory may be freed next: out of the list of changes. */
+        loop->dirty[io->dirty_ - 1] = NULL;
+        io->dirty_ = 0;
+    }
+    if (io->registered_) {
         /* Its socket may be closed next: the backend must let go now. */
-        io->events_ = 0;
         (void)loop->backend->update(loop, io);
         io->registered_ = 0;
     }
@@ -156,14 +170,15 @@ void se_io_stop(se_loop *loop, se_io *io)
  * event in this round. */
 static void flush_changes(se_loop *loop)
 {
-    while (loop->dirty) {
-        se_io *io = loop->dirty;
-        loop->dirty = io->next_dirty_;
+    for (size_t i = 0; i < loop->dirty_len; i++) {
+        se_io *io = loop->dirty[i];
+        if (!io)
+            continue; /* stopped since it changed */
         io->dirty_ = 0;
-        io->next_dirty_ = NULL;
         if (io->events_ != io->registered_ && loop->backend->update(loop, io) != 0)
             se_loop_dispatch(loop, io, SE_ERRORED);
     }
+    loop->dirty_len = 0;
 }
 
 void se_loop_dispatch(se_loop *loop, se_io *io, int events)

@@ -28,14 +28,20 @@ static const se_server_options *options(const client_conn *cc)
 
 void se_echo_finish(client_conn *cc, outcome result, int err, int abortive)
 {
-    if (se_conn_get_state(se_conn_of_owner(cc)) == SE_CONN_CLOSED)
+    se_conn *conn = se_conn_of_owner(cc);
+    if (se_conn_get_state(conn) == SE_CONN_CLOSED)
         return;
+    /* The source may connect again as soon as the client can see this
+     * connection end (our FIN), not a loop round later. */
+    const se_server_options *opt = options(cc);
+    if (opt->max_per_source)
+        se_source_release(se_worker_of(conn)->srv->sources, se_conn_peer(conn));
     cc->result = (uint8_t)result;
     cc->error = (int16_t)err;
     if (abortive)
-        se_conn_abort(se_conn_of_owner(cc));
+        se_conn_abort(conn);
     else
-        se_conn_close(se_conn_of_owner(cc));
+        se_conn_close(conn);
 }
 
 static void fail(client_conn *cc, int err)
@@ -158,8 +164,6 @@ static void on_close(se_conn *conn)
                                         &srv->stats.idle_evicted};
     atomic_fetch_add_explicit(counters[cc->result], 1, memory_order_relaxed);
     SE_STAT_ADD(&srv->stats, bytes_out, se_conn_bytes_out(conn) - cc->counted_out);
-    if (srv->opt->max_per_source)
-        se_source_release(srv->sources, se_conn_peer(conn));
     se_idle_remove(w, cc);
     w->open--;
     SE_STAT_SUB(&srv->stats, open, 1);

@@ -52,10 +52,9 @@ struct se_io {
     void *data_;
     uint32_t slot_; /* the backend's own bookkeeping (poll: array index) */
     se_socket sock_;
+    uint32_t dirty_;     /* 1 + its place in the loop's list of changes; 0: none */
     uint8_t events_;     /* SE_READABLE | SE_WRITABLE wanted now; 0 = stopped */
     uint8_t registered_; /* events the backend watches (flushed lazily) */
-    uint8_t dirty_;      /* queued for the backend's next flush */
-    se_io *next_dirty_;
 };
 
 struct se_timer {
