@@ -216,20 +216,23 @@ def test_idle_timeout(ctx):
     t = 0.5
     server = start_server(ctx, LOCAL + ['--idle-timeout', '500ms', '--json'])
     with server:
-        idle = connect_from('127.0.3.1', '127.0.0.1', server.port, ctx.t(5))
-        busy = connect_from('127.0.3.2', '127.0.0.1', server.port, ctx.t(5))
+        idle = busy = None
         stuck = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
             stuck.bind(('127.0.3.3', 0))
             stuck.settimeout(ctx.t(5))
             stuck.connect(('127.0.0.1', server.port))
-            check(ping(idle, timeout=ctx.t(3)) == 'echo', 'idle: no echo')
-            check(ping(busy, timeout=ctx.t(3)) == 'echo', 'busy: no echo')
             # A client that sends and never reads: the server ends up with
-            # unsent echo (backpressure), then nothing moves.
+            # unsent echo (backpressure), then nothing moves. (First: the
+            # timeout counts from each connection's last byte, so the others
+            # move only once this is done.)
             sent = _send_until_stalled(stuck, ctx.t(10))
             check(sent != 0, 'could not send anything')
+            idle = connect_from('127.0.3.1', '127.0.0.1', server.port, ctx.t(5))
+            busy = connect_from('127.0.3.2', '127.0.0.1', server.port, ctx.t(5))
+            check(ping(idle, timeout=ctx.t(3)) == 'echo', 'idle: no echo')
+            check(ping(busy, timeout=ctx.t(3)) == 'echo', 'busy: no echo')
             start = time.monotonic()
             # The busy one keeps moving, a little, every 150 ms, for 4 T.
             while time.monotonic() - start < 4 * t:
@@ -251,7 +254,8 @@ def test_idle_timeout(ctx):
                   'the active connection did not end gracefully')
         finally:
             for sock in (idle, busy, stuck):
-                sock.close()
+                if sock is not None:
+                    sock.close()
         summary, out, _ = _stop_summary(ctx, server)
         check(summary['idle_evicted'] == 2 and summary['complete'] == 1,
               'summary %r: expected 2 idle-evicted, 1 complete', summary)
