@@ -214,7 +214,7 @@ static void on_idle_timer(se_loop *loop, se_timer *t)
     client *c = se_timer_data(t);
     /* The connection records when bytes last moved either way, so the
      * timeout acts T after that moment, not when it is next looked at. */
-    uint64_t quiet = se_loop_now(loop) - se_conn_last_activity(c->conn);
+    uint64_t quiet = se_conn_idle_ms(c->conn);
     if (quiet < c->opt->idle_timeout_ms) {
         if (se_timer_start(loop, t, c->opt->idle_timeout_ms - quiet))
             fail_local(c, "cannot start idle timer", SE_ENOMEM);

@@ -212,11 +212,23 @@ uint64_t se_conn_bytes_out(const se_conn *conn)
     return conn->bytes_out;
 }
 
+/* Milliseconds from the last activity to the round's time; negative when
+ * bytes moved after the round began. Stored as the low 32 bits of the
+ * clock: differences are exact for 24 days. */
+static int32_t since_activity(const se_conn *conn)
+{
+    return (int32_t)((uint32_t)se_loop_now(conn->loop) - conn->last_activity_ms);
+}
+
 uint64_t se_conn_last_activity(const se_conn *conn)
 {
-    /* Stored as the low 32 bits of the loop's clock: rebuild the rest. */
-    uint64_t now = se_loop_now(conn->loop);
-    return now - (uint32_t)((uint32_t)now - conn->last_activity_ms);
+    return (uint64_t)((int64_t)se_loop_now(conn->loop) - since_activity(conn));
+}
+
+uint64_t se_conn_idle_ms(const se_conn *conn)
+{
+    int32_t since = since_activity(conn);
+    return since > 0 ? (uint64_t)since : 0;
 }
 
 int se_conn_eof_received(const se_conn *conn)
@@ -259,9 +271,11 @@ size_t se_conn_pending(const se_conn *conn)
     return n;
 }
 
+/* Bytes moved: stamped with the clock read now, not the round's time, so
+ * that a timeout counted from it is never early, however long the round. */
 static void touch(se_conn *conn)
 {
-    conn->last_activity_ms = (uint32_t)se_loop_now(conn->loop);
+    conn->last_activity_ms = (uint32_t)se_loop_clock(conn->loop);
 }
 
 /* ---- interest ---- */

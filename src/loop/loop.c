@@ -79,6 +79,11 @@ uint64_t se_loop_now(const se_loop *loop)
     return loop->now_ms;
 }
 
+uint64_t se_loop_clock(const se_loop *loop)
+{
+    return loop->clock(loop->clock_arg);
+}
+
 void se_loop_set_clock(se_loop *loop, uint64_t (*now_ms)(void *arg), void *arg)
 {
     loop->clock = now_ms ? now_ms : monotonic_ms;

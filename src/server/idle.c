@@ -63,8 +63,9 @@ void se_idle_arm(worker *w)
         oldest = oldest->next;
     if (!oldest)
         return; /* armed again when a connection arrives */
-    uint32_t quiet = (uint32_t)se_loop_now(w->loop) - oldest->listed_ms;
-    if (se_timer_start(w->loop, &w->idle_timer, quiet < idle ? idle - quiet : 0))
+    int32_t quiet = (int32_t)((uint32_t)se_loop_now(w->loop) - oldest->listed_ms);
+    uint64_t wait = quiet <= 0 ? idle : (uint64_t)quiet < idle ? idle - (uint64_t)quiet : 0;
+    if (se_timer_start(w->loop, &w->idle_timer, wait))
         se_server_log(w->srv, 0, "cannot arm the idle timer");
 }
 
@@ -73,15 +74,14 @@ void se_idle_sweep(se_loop *loop, se_timer *t)
     worker *w = se_timer_data(t);
     uint64_t idle = w->srv->opt->idle_timeout_ms, now = se_loop_now(loop);
     client_conn *cc = w->conns;
-    while (cc && (uint32_t)now - cc->listed_ms >= idle) {
+    while (cc && (int32_t)((uint32_t)now - cc->listed_ms) >= (int32_t)idle) {
         client_conn *next = cc->next;
         const se_conn *conn = se_conn_of_owner(cc);
         if (se_conn_get_state(conn) != SE_CONN_CLOSED) {
-            uint32_t last = (uint32_t)se_conn_last_activity(conn);
-            if ((uint32_t)now - last < idle) {
+            if (se_conn_idle_ms(conn) < idle) {
                 /* Active since it was placed: move it to its real time. */
                 unlink_conn(w, cc);
-                cc->listed_ms = last;
+                cc->listed_ms = (uint32_t)se_conn_last_activity(conn);
                 insert_sorted(w, cc);
             } else {
                 se_echo_finish(cc, OUTCOME_IDLE, 0, se_conn_pending(conn) > 0);

@@ -140,9 +140,14 @@ int se_conn_is_open(const se_conn *conn);
 uint64_t se_conn_bytes_in(const se_conn *conn);
 uint64_t se_conn_bytes_out(const se_conn *conn);
 
-/* The loop time (ms) at which bytes last moved either way on the socket:
- * received, or taken by the kernel. Set at connect/adopt. */
+/* The time (ms, the loop's clock) at which bytes last moved either way on
+ * the socket: received, or taken by the kernel. Set at connect/adopt. It
+ * may be later than se_loop_now() when they moved during this round. */
 uint64_t se_conn_last_activity(const se_conn *conn);
+
+/* How long (ms) nothing has moved on CONN, by the round's time: 0 when
+ * bytes moved during this round. */
+uint64_t se_conn_idle_ms(const se_conn *conn);
 
 /* The peer's FIN arrived; the owner asked for our FIN; our FIN is out. */
 int se_conn_eof_received(const se_conn *conn);

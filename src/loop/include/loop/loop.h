@@ -109,6 +109,10 @@ void se_loop_stop(se_loop *loop);
  * wait for readiness returns and before any callback of the round runs. */
 uint64_t se_loop_now(const se_loop *loop);
 
+/* Reads LOOP's clock afresh (the round's cached time stays): to stamp the
+ * moment something happened within a round. */
+uint64_t se_loop_clock(const se_loop *loop);
+
 /* Replaces the clock LOOP reads (milliseconds; NULL restores the monotonic
  * clock) and reads it at once. For tests of timer logic. */
 void se_loop_set_clock(se_loop *loop, uint64_t (*now_ms)(void *arg), void *arg);
