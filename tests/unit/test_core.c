@@ -690,6 +690,24 @@ static int xor_open(se_filter *f)
     return se_filter_send_down(f, "H", 1);
 }
 
+/* XORs DATA in slices and hands each to NEXT (up or down). */
+static int xor_pass(se_filter *f, const char *data, size_t len,
+                    int (*next)(se_filter *, const char *, size_t))
+{
+    char buf[256];
+    while (len > 0) {
+        size_t n = len < sizeof buf ? len : sizeof buf;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (char)(data[i] ^ 0x20);
+        int err = next(f, buf, n);
+        if (err)
+            return err;
+        data += n;
+        len -= n;
+    }
+    return 0;
+}
+
 static int xor_recv(se_filter *f, const char *data, size_t len)
 {
     xor_filter *x = se_filter_ctx(f);
@@ -701,34 +719,12 @@ static int xor_recv(se_filter *f, const char *data, size_t len)
         data++;
         len--;
     }
-    char buf[256];
-    while (len > 0) {
-        size_t n = len < sizeof buf ? len : sizeof buf;
-        for (size_t i = 0; i < n; i++)
-            buf[i] = (char)(data[i] ^ 0x20);
-        int err = se_filter_recv_up(f, buf, n);
-        if (err)
-            return err;
-        data += n;
-        len -= n;
-    }
-    return 0;
+    return xor_pass(f, data, len, se_filter_recv_up);
 }
 
 static int xor_send(se_filter *f, const char *data, size_t len)
 {
-    char buf[256];
-    while (len > 0) {
-        size_t n = len < sizeof buf ? len : sizeof buf;
-        for (size_t i = 0; i < n; i++)
-            buf[i] = (char)(data[i] ^ 0x20);
-        int err = se_filter_send_down(f, buf, n);
-        if (err)
-            return err;
-        data += n;
-        len -= n;
-    }
-    return 0;
+    return xor_pass(f, data, len, se_filter_send_down);
 }
 
 static void xor_destroy(void *ctx)
