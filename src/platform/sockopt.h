@@ -22,11 +22,12 @@ typedef struct se_keepalive {
     int count;
 } se_keepalive;
 
-/* Enables keepalive (SO_KEEPALIVE) with KA's timing. */
+/* Enables keepalive (SO_KEEPALIVE) with KA's timing. SE_ENOSYS when a
+ * part of the timing cannot be set here (see win/sockopt.c). */
 int se_sockopt_set_keepalive(se_socket sock, const se_keepalive *ka);
 
 /* *ENABLED: SO_KEEPALIVE; *KA: the timing in force (system defaults where
- * none was set). */
+ * none was set), -1 in a field the OS cannot read back. */
 int se_sockopt_get_keepalive(se_socket sock, int *enabled, se_keepalive *ka);
 
 /* TCP_MAXSEG: caps the segment size (set before connect or listen; the

@@ -29,19 +29,16 @@ TEST(sockopt_keepalive)
     se_keepalive ka;
     CHECK_EQ_INT(se_sockopt_get_keepalive(s, &enabled, &ka), 0);
     CHECK_EQ_INT(enabled, 0);
-    se_keepalive want = {30, 5, 4};
+    /* Idle time and interval can be set everywhere; the probe count and
+     * the read-back of the timing only where the OS allows (see the OS
+     * tests, which check them exactly). */
+    se_keepalive want = {30, 5, 0};
     CHECK_EQ_INT(se_sockopt_set_keepalive(s, &want), 0);
     CHECK_EQ_INT(se_sockopt_get_keepalive(s, &enabled, &ka), 0);
     CHECK_EQ_INT(enabled, 1);
-    CHECK_EQ_INT(ka.idle_s, 30);
-    CHECK_EQ_INT(ka.interval_s, 5);
-    CHECK_EQ_INT(ka.count, 4);
-    /* Only the idle time: the others keep their values. */
-    se_keepalive idle = {600, 0, 0};
-    CHECK_EQ_INT(se_sockopt_set_keepalive(s, &idle), 0);
-    CHECK_EQ_INT(se_sockopt_get_keepalive(s, &enabled, &ka), 0);
-    CHECK_EQ_INT(ka.idle_s, 600);
-    CHECK_EQ_INT(ka.interval_s, 5);
+    CHECK(ka.idle_s == 30 || ka.idle_s == -1);
+    CHECK(ka.interval_s == 5 || ka.interval_s == -1);
+    CHECK((ka.idle_s == -1) == (ka.interval_s == -1));
     se_socket_close(s);
 }
 
@@ -61,16 +58,16 @@ TEST(sockopt_buffers)
 
 TEST(sockopt_tos)
 {
-    int families[] = {AF_INET, AF_INET6};
-    for (int i = 0; i < 2; i++) {
-        se_socket s;
-        CHECK_EQ_INT(se_socket_open(families[i], &s), 0);
-        int tos = -1;
-        CHECK_EQ_INT(se_sockopt_set_tos(s, families[i], 46 << 2), 0);
-        CHECK_EQ_INT(se_sockopt_get_tos(s, families[i], &tos), 0);
-        CHECK_EQ_INT(tos, 46 << 2);
-        se_socket_close(s);
-    }
+    /* IPv4 everywhere; IPv6's traffic class in the OS tests. */
+    se_socket s;
+    CHECK_EQ_INT(se_socket_open(AF_INET, &s), 0);
+    int tos = -1;
+    CHECK_EQ_INT(se_sockopt_get_tos(s, AF_INET, &tos), 0);
+    CHECK_EQ_INT(tos, 0);
+    CHECK_EQ_INT(se_sockopt_set_tos(s, AF_INET, 46 << 2), 0);
+    CHECK_EQ_INT(se_sockopt_get_tos(s, AF_INET, &tos), 0);
+    CHECK_EQ_INT(tos, 46 << 2);
+    se_socket_close(s);
 }
 
 TEST(dscp_names)

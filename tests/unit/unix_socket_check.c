@@ -67,3 +67,8 @@ void check_unix_roundtrip(const char *path)
     if (rc == 0 || rc == SE_EINPROGRESS)
         se_socket_close(client);
 }
+
+void unix_test_path(char *buf, size_t size)
+{
+    snprintf(buf, size, "se-unit-%llu.sock", (unsigned long long)(se_now_ns() % 1000000007u));
+}

@@ -1,9 +1,15 @@
-/* Windows socket options. The TCP keepalive options (TCP_KEEPALIVE,
- * TCP_KEEPINTVL, TCP_KEEPCNT) need Windows 10 1709 or later; TCP_MAXSEG
- * is read-only on Windows (setting it fails with SE_ENOSYS); IP_TOS is
- * accepted but Windows may ignore it outside its QoS policy; there is no
- * binding to a device. */
+/* Windows socket options.
+ *
+ * Keepalive timing: TCP_KEEPALIVE / TCP_KEEPINTVL / TCP_KEEPCNT (Windows 10
+ * 1709 and later) where they exist; otherwise SIO_KEEPALIVE_VALS sets the
+ * idle time and interval (every Windows version, and Wine 8, which lacks
+ * the options), the probe count cannot be set (SE_ENOSYS) and the timing
+ * cannot be read back (-1). TCP_MAXSEG, IPV6_TCLASS: SE_ENOSYS where the
+ * stack refuses them (Wine 8 refuses both). IP_TOS is accepted, but Windows
+ * itself may ignore it outside its QoS policy. No binding to a device. */
 #include "platform/sockopt.h"
+
+#include <mstcpip.h>
 
 #include <string.h>
 
@@ -60,11 +66,27 @@ int se_sockopt_get_nodelay(se_socket sock, int *on)
     return err;
 }
 
+/* The older way: idle time and interval in milliseconds, both at once
+ * (an unset one takes the Windows default: 2 hours idle, 1 s interval). */
+static int set_keepalive_vals(se_socket sock, const se_keepalive *ka)
+{
+    struct tcp_keepalive vals;
+    vals.onoff = 1;
+    vals.keepalivetime = (ULONG)(ka->idle_s > 0 ? ka->idle_s : 7200) * 1000u;
+    vals.keepaliveinterval = (ULONG)(ka->interval_s > 0 ? ka->interval_s : 1) * 1000u;
+    DWORD returned = 0;
+    if (WSAIoctl(sock, SIO_KEEPALIVE_VALS, &vals, sizeof vals, NULL, 0, &returned, NULL, NULL) != 0)
+        return sys_error();
+    return 0;
+}
+
 int se_sockopt_set_keepalive(se_socket sock, const se_keepalive *ka)
 {
     int err = set_int(sock, SOL_SOCKET, SO_KEEPALIVE, 1);
     if (!err && ka->idle_s > 0)
         err = set_int(sock, IPPROTO_TCP, TCP_KEEPALIVE, ka->idle_s);
+    if (err == SE_ENOSYS)
+        return ka->count > 0 ? SE_ENOSYS : set_keepalive_vals(sock, ka);
     if (!err && ka->interval_s > 0)
         err = set_int(sock, IPPROTO_TCP, TCP_KEEPINTVL, ka->interval_s);
     if (!err && ka->count > 0)
@@ -80,6 +102,10 @@ int se_sockopt_get_keepalive(se_socket sock, int *enabled, se_keepalive *ka)
         return err;
     *enabled = (*enabled & 0xFF) != 0;
     err = get_int(sock, IPPROTO_TCP, TCP_KEEPALIVE, &ka->idle_s);
+    if (err == SE_ENOSYS) { /* set with SIO_KEEPALIVE_VALS: not readable */
+        ka->idle_s = ka->interval_s = ka->count = -1;
+        return 0;
+    }
     if (!err)
         err = get_int(sock, IPPROTO_TCP, TCP_KEEPINTVL, &ka->interval_s);
     if (!err)
