@@ -49,6 +49,9 @@ packages=(
     pkg-config:pkg-config
     tmux:tmux
     dpkg:dpkg-deb
+    haproxy:/usr/sbin/haproxy
+    dante-server:/usr/sbin/danted
+    tinyproxy:/usr/bin/tinyproxy
 )
 
 missing_pkgs=()
