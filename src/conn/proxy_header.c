@@ -201,6 +201,20 @@ int se_proxy_header_parse(const unsigned char *data, size_t len, se_proxy_header
     return len < sizeof v2_signature ? SE_PROXY_NEED_MORE : parse_v2(data, len, out, reason);
 }
 
+int se_proxy_header_detect(const unsigned char *data, size_t len)
+{
+    if (len == 0)
+        return -1;
+    const unsigned char *sig = data[0] == (unsigned char)v1_signature[0]
+                                   ? (const unsigned char *)v1_signature
+                                   : v2_signature;
+    size_t sig_len = sig == v2_signature ? sizeof v2_signature : sizeof v1_signature;
+    size_t n = len < sig_len ? len : sig_len;
+    if (memcmp(data, sig, n) != 0)
+        return 0;
+    return len < sig_len ? -1 : 1;
+}
+
 /* ADDR as IPv6 (an IPv4 address becomes ::ffff:a.b.c.d). */
 static void to_v6(const struct sockaddr *addr, struct sockaddr_in6 *out)
 {

@@ -50,6 +50,11 @@ typedef struct se_proxy_header {
 int se_proxy_header_parse(const unsigned char *data, size_t len, se_proxy_header *out,
                           const char **reason);
 
+/* Whether DATA[0, LEN) starts with a PROXY header's signature ("PROXY "
+ * or version 2's 12 bytes), whatever follows: 1 yes, 0 no, -1 too few
+ * bytes to tell. For refusing headers from sources that are not trusted. */
+int se_proxy_header_detect(const unsigned char *data, size_t len);
+
 /* Writes a header of VERSION (1 or 2) into BUF (at least
  * SE_PROXY_ENCODE_MAX bytes) claiming a connection from SRC to DST (IPv4 or
  * IPv6; when their families differ, the IPv4 one is written as an

@@ -12,6 +12,7 @@ int se_tunnel_fail(se_tunnel *t, int rc, const char *fmt, ...)
     vsnprintf(t->reason, sizeof t->reason, fmt, ap);
     va_end(ap);
     t->state = -1;
+    t->result = rc;
     return rc;
 }
 
@@ -56,9 +57,15 @@ int se_tunnel_input(se_tunnel *t, const unsigned char *data, size_t len, size_t 
     *consumed = 0;
     if (t->state < 0)
         return SE_TUNNEL_BAD_REPLY;
-    if (t->scheme == SE_PROXY_HTTP)
-        return se_http_connect_input(t, data, len, consumed);
-    return se_socks5_input(t, data, len, consumed);
+    int rc = t->scheme == SE_PROXY_HTTP ? se_http_connect_input(t, data, len, consumed)
+                                        : se_socks5_input(t, data, len, consumed);
+    t->result = rc;
+    return rc;
+}
+
+int se_tunnel_result(const se_tunnel *t)
+{
+    return t->result;
 }
 
 int se_tunnel_eof(se_tunnel *t)

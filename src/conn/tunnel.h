@@ -36,6 +36,7 @@ typedef struct se_tunnel {
     size_t in_len, want;
     size_t reply_bytes; /* HTTP: reply bytes read so far */
     unsigned tail;      /* HTTP: the last four bytes read, to find CRLF CRLF */
+    int result; /* the last SE_TUNNEL_* answer */
     char reason[200];
 } se_tunnel;
 
@@ -61,6 +62,10 @@ int se_tunnel_input(se_tunnel *t, const unsigned char *data, size_t len, size_t 
 /* The proxy closed the connection before the tunnel was open. Returns the
  * error to report (SE_TUNNEL_REFUSED) and sets the reason. */
 int se_tunnel_eof(se_tunnel *t);
+
+/* The last SE_TUNNEL_* answer of se_tunnel_input / se_tunnel_eof
+ * (SE_TUNNEL_NEED_MORE before any). */
+int se_tunnel_result(const se_tunnel *t);
 
 /* Why the last error happened ("SOCKS5 proxy: connection refused by the
  * destination (reply 5)"); "" when there was none. */

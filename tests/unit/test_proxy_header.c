@@ -242,6 +242,24 @@ TEST(proxy_header_refusals)
                  SE_PROXY_NEED_MORE);
 }
 
+TEST(proxy_header_detect)
+{
+    const unsigned char *p = (const unsigned char *)"PROXY TCP4";
+    CHECK_EQ_INT(se_proxy_header_detect(p, 0), -1);
+    CHECK_EQ_INT(se_proxy_header_detect(p, 5), -1);
+    CHECK_EQ_INT(se_proxy_header_detect(p, 6), 1);
+    CHECK_EQ_INT(se_proxy_header_detect(p, 10), 1);
+    CHECK_EQ_INT(se_proxy_header_detect((const unsigned char *)"PROXX", 5), 0);
+    CHECK_EQ_INT(se_proxy_header_detect((const unsigned char *)"hello", 5), 0);
+    CHECK_EQ_INT(se_proxy_header_detect(sig, 11), -1);
+    CHECK_EQ_INT(se_proxy_header_detect(sig, 12), 1);
+    unsigned char almost[12];
+    memcpy(almost, sig, 12);
+    almost[11] = 0;
+    CHECK_EQ_INT(se_proxy_header_detect(almost, 12), 0);
+    CHECK_EQ_INT(se_proxy_header_detect((const unsigned char *)"\r\n\r\n\n", 5), 0);
+}
+
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 static uint32_t rng(void)
 {

@@ -100,6 +100,7 @@ TEST(socks5_handshake)
     const char reply[] = "\x05\x00\x00\x01\x7f\x00\x00\x01\x04\x38hello";
     CHECK_EQ_INT(feed(&t, reply, sizeof reply - 1, &used), SE_TUNNEL_DONE);
     CHECK_EQ_INT(used, 10);
+    CHECK_EQ_INT(se_tunnel_result(&t), SE_TUNNEL_DONE);
 
     /* socks5:// with an IPv6 destination: address type 4. */
     memset(&dst, 0, sizeof dst);
@@ -156,6 +157,7 @@ TEST(socks5_failures)
     CHECK_EQ_INT(feed(&t, "\x05\x02", 2, &used), SE_TUNNEL_NEED_MORE);
     CHECK_EQ_INT(feed(&t, "\x01\x01", 2, &used), SE_TUNNEL_AUTH_FAILED);
     CHECK(strstr(se_tunnel_reason(&t), "authentication failed") != NULL);
+    CHECK_EQ_INT(se_tunnel_result(&t), SE_TUNNEL_AUTH_FAILED);
     CHECK_EQ_INT(feed(&t, "\x05\x00", 2, &used), SE_TUNNEL_BAD_REPLY); /* no feeding after */
 
     se_tunnel_start(&t, &anon, "h", NULL, 1);
