@@ -251,6 +251,11 @@ const struct sockaddr *se_conn_peer(const se_conn *conn)
     return &conn->peer.sa;
 }
 
+se_socket se_conn_socket(const se_conn *conn)
+{
+    return se_io_socket(&conn->io);
+}
+
 static void set_peer(se_conn *conn, const struct sockaddr *addr, size_t len)
 {
     memset(&conn->peer, 0, sizeof conn->peer);

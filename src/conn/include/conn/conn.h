@@ -157,6 +157,11 @@ int se_conn_shutdown_done(const se_conn *conn);
 /* Peer address (valid once OPEN, or of the attempt in progress). */
 const struct sockaddr *se_conn_peer(const se_conn *conn);
 
+/* The connection's socket (SE_INVALID_SOCKET before a connect attempt or
+ * se_conn_adopt), for socket options and its local address; the conn keeps
+ * owning it. */
+se_socket se_conn_socket(const se_conn *conn);
+
 /* Replaces the peer address the owner sees (a PROXY header's original
  * client). */
 void se_conn_set_peer(se_conn *conn, const struct sockaddr *addr);

@@ -36,7 +36,7 @@ typedef struct se_tunnel {
     size_t in_len, want;
     size_t reply_bytes; /* HTTP: reply bytes read so far */
     unsigned tail;      /* HTTP: the last four bytes read, to find CRLF CRLF */
-    int result; /* the last SE_TUNNEL_* answer */
+    int result;         /* the last SE_TUNNEL_* answer */
     char reason[200];
 } se_tunnel;
 
