@@ -30,6 +30,9 @@ enum {
     OPT_TRAILER,
     OPT_DELAY_AFTER_EOF,
     OPT_FAULT,
+    OPT_PROXY_PROTOCOL,
+    OPT_PROXY_FROM,
+    OPT_PROXY_TIMEOUT,
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_HELP
@@ -53,6 +56,12 @@ static const char server_usage[] =
     "      --max-per-source N   connections per client address (0: no limit)\n"
     "      --allow CIDR         accept only these clients (repeatable)\n"
     "      --deny CIDR          refuse these clients (repeatable)\n"
+    "      --proxy-protocol     read a PROXY protocol header (v1 or v2) first on\n"
+    "                           connections from --proxy-from; refuse anyone\n"
+    "                           else's; --allow, --deny and --max-per-source then\n"
+    "                           judge the client the header names\n"
+    "      --proxy-from CIDR    the trusted proxies (repeatable)\n"
+    "      --proxy-timeout T    time for the header to arrive (default 5s)\n"
     "      --idle-timeout T     close connections idle for T (default 0: never)\n"
     "      --drain-timeout T    on Ctrl-C/SIGTERM, time to finish (default 5s)\n"
     "      --once               serve one client, then exit\n"
@@ -99,6 +108,9 @@ static const se_optdef server_options[] = {
     {"trailer", 0, 1, OPT_TRAILER},
     {"delay-after-eof", 0, 1, OPT_DELAY_AFTER_EOF},
     {"fault", 0, 1, OPT_FAULT},
+    {"proxy-protocol", 0, 0, OPT_PROXY_PROTOCOL},
+    {"proxy-from", 0, 1, OPT_PROXY_FROM},
+    {"proxy-timeout", 0, 1, OPT_PROXY_TIMEOUT},
     {"quiet", 'q', 0, OPT_QUIET},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
@@ -148,6 +160,7 @@ int se_cmd_server(int argc, char **argv)
     opt.drain_timeout_ms = 5000;
     opt.threads = 1;
     opt.listen_source = SE_LISTEN_BIND;
+    opt.proxy_timeout_ms = 5000;
     int quiet = 0, verbose = 0, port, port_given = 0;
     uint64_t value;
     char err[256];
@@ -205,6 +218,21 @@ int se_cmd_server(int argc, char **argv)
         case OPT_DELAY_AFTER_EOF:
             duration = &opt.delay_after_eof_ms;
             break;
+        case OPT_PROXY_TIMEOUT:
+            duration = &opt.proxy_timeout_ms;
+            break;
+        case OPT_PROXY_PROTOCOL:
+            opt.proxy_protocol = 1;
+            break;
+        case OPT_PROXY_FROM: {
+            se_policy *p = &opt.proxy_from;
+            if (p->allow_count == SE_POLICY_MAX_RANGES)
+                return se_usage_error("%s: at most %d ranges", args.name, SE_POLICY_MAX_RANGES);
+            if (se_cidr_parse(v, &p->allow[p->allow_count], err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            p->allow_count++;
+            break;
+        }
         case OPT_MAX_CONNS:
             count = &opt.max_conns;
             break;
@@ -275,6 +303,12 @@ int se_cmd_server(int argc, char **argv)
         return se_usage_error("--systemd and --inetd exclude --port, --bind, -4 and -6");
     if (opt.listen_source != SE_LISTEN_BIND && opt.udp)
         return se_usage_error("--udp excludes --systemd and --inetd (pass a datagram socket)");
+    if (opt.proxy_protocol && !opt.proxy_from.allow_count)
+        return se_usage_error("--proxy-protocol needs --proxy-from CIDR: the proxies to trust");
+    if (!opt.proxy_protocol && opt.proxy_from.allow_count)
+        return se_usage_error("--proxy-from goes with --proxy-protocol");
+    if (opt.proxy_protocol && opt.proxy_timeout_ms == 0)
+        return se_usage_error("--proxy-timeout: must be more than 0");
     if (opt.udp_rate && !opt.udp)
         return se_usage_error("--udp-rate needs --udp");
     if (opt.backend && se_check_backend(opt.backend))

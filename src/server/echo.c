@@ -4,16 +4,30 @@
  * idle.c's, admission is admission.c's. */
 #include "server_internal.h"
 
+#include "conn/proxy_filter.h"
 #include "util/pattern.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const outcome_names[] = {"complete", "reset", "aborted", "failed", "idle"};
+static const char *const outcome_names[] = {"complete", "reset", "aborted",
+                                            "failed",   "idle",  "refused"};
+
+/* Under --proxy-protocol the owner bytes hold what the PROXY filter found
+ * after the client_conn (other servers do not pay for it). */
+typedef struct proxied_conn {
+    client_conn cc;
+    se_proxy_rx rx;
+} proxied_conn;
 
 static client_conn *cc_of(const se_conn *conn)
 {
     return se_conn_owner(conn);
+}
+
+static se_proxy_rx *rx_of(client_conn *cc)
+{
+    return cc->proxied ? &((proxied_conn *)cc)->rx : NULL;
 }
 
 worker *se_worker_of(const se_conn *conn)
@@ -33,9 +47,10 @@ void se_echo_finish(client_conn *cc, outcome result, int err, int abortive)
         return;
     /* The source may connect again as soon as the client can see this
      * connection end (our FIN), not a loop round later. */
-    const se_server_options *opt = options(cc);
-    if (opt->max_per_source)
+    if (cc->source_held) {
         se_source_release(se_worker_of(conn)->srv->sources, se_conn_peer(conn));
+        cc->source_held = 0;
+    }
     cc->result = (uint8_t)result;
     cc->error = (int16_t)err;
     if (abortive)
@@ -115,7 +130,30 @@ static void on_shutdown(se_conn *conn)
 
 static void on_error(se_conn *conn, int err)
 {
-    fail(cc_of(conn), err);
+    client_conn *cc = cc_of(conn);
+    se_proxy_rx *rx = rx_of(cc);
+    if (rx && rx->status == SE_PROXY_RX_REFUSED) {
+        server *srv = se_worker_of(conn)->srv;
+        char where[SE_ADDRSTRLEN];
+        SE_STAT_ADD(&srv->stats, refused_proxy, 1);
+        se_addr_format(se_conn_peer(conn), where, sizeof where);
+        se_server_log(srv, 3, "refused %s: %s", where, rx->reason);
+        se_echo_finish(cc, OUTCOME_REFUSED, err, 1);
+        return;
+    }
+    fail(cc, err);
+}
+
+/* The filters are done: behind a trusted proxy, the header has named the
+ * client, which the policy now judges. */
+static void on_connect(se_conn *conn, int status)
+{
+    client_conn *cc = cc_of(conn);
+    se_proxy_rx *rx = rx_of(cc);
+    if (status || !rx || rx->status != SE_PROXY_RX_ACCEPTED)
+        return;
+    if (se_admit_proxied(se_worker_of(conn), cc) != 0)
+        se_echo_finish(cc, OUTCOME_REFUSED, 0, 1);
 }
 
 /* ---- reporting and release ---- */
@@ -125,8 +163,14 @@ static void report(const client_conn *cc)
     const se_conn *conn = se_conn_of_owner(cc);
     worker *w = se_worker_of(conn);
     server *srv = w->srv;
-    char host[SE_ADDRSTRLEN], when[40], text[1024];
+    char host[SE_ADDRSTRLEN], when[40], text[1200], via[SE_ADDRSTRLEN + 40] = "";
     se_addr_host(se_conn_peer(conn), host, sizeof host);
+    /* The proxy that named the client, when a header did. */
+    const se_proxy_rx *rx = rx_of((client_conn *)cc);
+    int proxied = rx && (rx->status == SE_PROXY_RX_ACCEPTED || rx->status == SE_PROXY_RX_LOCAL);
+    char proxy[SE_ADDRSTRLEN] = "";
+    if (proxied)
+        se_addr_format(&rx->proxy.sa, proxy, sizeof proxy);
     se_utc_timestamp(when, sizeof when);
     double ms = (double)(uint32_t)((uint32_t)se_loop_now(w->loop) - cc->start_ms);
     unsigned long long in = se_conn_bytes_in(conn), out = se_conn_bytes_out(conn);
@@ -136,17 +180,21 @@ static void report(const client_conn *cc)
         snprintf(text, sizeof text,
                  "{\"type\":\"connection\",\"time\":\"%s\",\"peer\":\"%s\",\"port\":%d,"
                  "\"outcome\":\"%s\",\"error\":%s%s%s,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-                 "\"duration_ms\":%.0f,\"client_fin\":%s,\"worker\":%d}\n",
+                 "\"duration_ms\":%.0f,\"client_fin\":%s,\"worker\":%d,\"proxy\":%s%s%s}\n",
                  when, host, port, outcome_names[cc->result], cc->error ? "\"" : "",
                  cc->error ? se_err_name(cc->error) : "null", cc->error ? "\"" : "", in, out, ms,
-                 fin ? "true" : "false", w->index);
+                 fin ? "true" : "false", w->index, proxied ? "\"" : "",
+                 proxied ? proxy : "null", proxied ? "\"" : "");
     } else {
         int v6 = strchr(host, ':') != NULL;
+        if (proxied)
+            snprintf(via, sizeof via, " (PROXY v%d from %s%s)", rx->version, proxy,
+                     rx->status == SE_PROXY_RX_LOCAL ? ", LOCAL" : "");
         snprintf(text, sizeof text,
-                 "Bytes received: %llu\nBytes sent: %llu\n%s%s %s%s%s:%d %s%s%s, %llu bytes in, "
+                 "Bytes received: %llu\nBytes sent: %llu\n%s%s %s%s%s:%d%s %s%s%s, %llu bytes in, "
                  "%llu bytes out, %.0f ms\n",
                  in, out, fin ? "Connection closing...\n" : "", when, v6 ? "[" : "", host,
-                 v6 ? "]" : "", port, outcome_names[cc->result], cc->error ? ": " : "",
+                 v6 ? "]" : "", port, via, outcome_names[cc->result], cc->error ? ": " : "",
                  cc->error ? se_strerror(cc->error) : "", in, out, ms);
     }
     se_server_write(srv, stdout, text);
@@ -162,7 +210,8 @@ static void on_close(se_conn *conn)
     atomic_uint_fast64_t *counters[] = {&srv->stats.complete, &srv->stats.reset,
                                         &srv->stats.aborted, &srv->stats.failed,
                                         &srv->stats.idle_evicted};
-    atomic_fetch_add_explicit(counters[cc->result], 1, memory_order_relaxed);
+    if (cc->result != OUTCOME_REFUSED) /* counted by admission or the PROXY check */
+        atomic_fetch_add_explicit(counters[cc->result], 1, memory_order_relaxed);
     SE_STAT_ADD(&srv->stats, bytes_out, se_conn_bytes_out(conn) - cc->counted_out);
     se_idle_remove(w, cc);
     w->open--;
@@ -171,6 +220,7 @@ static void on_close(se_conn *conn)
 }
 
 static const se_conn_callbacks echo_callbacks = {
+    .on_connect = on_connect,
     .on_read = on_read,
     .on_eof = on_eof,
     .on_drain = on_drain,
@@ -181,17 +231,28 @@ static const se_conn_callbacks echo_callbacks = {
 
 /* ---- start and stop ---- */
 
-int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer)
+int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer, int proxy_mode,
+                  int source_held)
 {
     const se_server_options *opt = w->srv->opt;
-    se_conn *conn = se_conn_new(w->loop, &echo_callbacks, sizeof(client_conn));
-    if (!conn || se_fault_filter_push(conn, opt) != 0) {
+    int proxied = proxy_mode != SE_PROXY_MODE_NONE;
+    se_conn *conn = se_conn_new(w->loop, &echo_callbacks,
+                                proxied ? sizeof(proxied_conn) : sizeof(client_conn));
+    client_conn *cc = conn ? cc_of(conn) : NULL;
+    if (cc) {
+        cc->proxied = (uint8_t)proxied;
+        cc->source_held = (uint8_t)source_held;
+    }
+    /* The PROXY filter reads the stream first, below the fault modes. */
+    if (!conn ||
+        (proxied && se_conn_push_proxy_recv(conn, proxy_mode == SE_PROXY_MODE_TRUSTED,
+                                            opt->proxy_timeout_ms, rx_of(cc)) != 0) ||
+        se_fault_filter_push(conn, opt) != 0) {
         if (conn)
             se_conn_discard(conn);
         se_socket_abort(sock);
         return SE_ENOMEM;
     }
-    client_conn *cc = cc_of(conn);
     SE_STAT_ADD(&w->srv->stats, total, 1);
     se_conn_adopt(conn, sock, peer);
     cc->start_ms = (uint32_t)se_loop_now(w->loop);

@@ -58,8 +58,12 @@ typedef enum {
     OUTCOME_RESET,
     OUTCOME_ABORTED,
     OUTCOME_FAILED,
-    OUTCOME_IDLE
+    OUTCOME_IDLE,
+    OUTCOME_REFUSED /* after accept: a PROXY header, or the client it named */
 } outcome;
+
+/* How a connection's start is read under --proxy-protocol. */
+enum { SE_PROXY_MODE_NONE, SE_PROXY_MODE_UNTRUSTED, SE_PROXY_MODE_TRUSTED };
 
 /* One client connection: the owner bytes of its se_conn (one allocation).
  * Kept small: an idle server holds one per client. */
@@ -71,6 +75,8 @@ struct client_conn {
     int16_t error;  /* SE_E* */
     uint8_t result; /* outcome */
     uint8_t paused; /* reading stopped by backpressure */
+    uint8_t source_held; /* counted in the per-source table */
+    uint8_t proxied;     /* under --proxy-protocol: an se_proxy_rx follows */
 };
 
 struct worker {
@@ -126,14 +132,24 @@ void se_worker_accept_maybe_resume(worker *w);
 /* ---- admission.c ---- */
 
 /* Serves an accepted socket on W if the address policy and the per-source
- * cap allow it; otherwise resets it and logs why. */
+ * cap allow it; otherwise resets it and logs why. Under --proxy-protocol,
+ * a trusted proxy's connection is served at once and checked later
+ * (se_admit_proxied). */
 void se_admit(worker *w, se_socket sock, const struct sockaddr_storage *peer);
+
+/* Checks the client a trusted proxy's header named (now CC's peer) against
+ * the policy and the per-source cap. Returns 0, or -1 after counting and
+ * logging the refusal (the caller ends CC). */
+int se_admit_proxied(worker *w, client_conn *cc);
 
 /* ---- echo.c ---- */
 
-/* Serves an admitted socket on W. Returns 0, or an error after closing the
- * socket (the caller releases what admission took). */
-int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer);
+/* Serves an admitted socket on W; PROXY_MODE is an SE_PROXY_MODE_*,
+ * SOURCE_HELD whether admission counted it per source. Returns 0, or an
+ * error after closing the socket (the caller releases what admission
+ * took). */
+int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer, int proxy_mode,
+                  int source_held);
 
 /* Ends CC with RESULT and ERR: abortively (RST) when ABORTIVE. */
 void se_echo_finish(client_conn *cc, outcome result, int err, int abortive);

@@ -49,6 +49,12 @@ typedef struct se_server_options {
     uint64_t delay_after_eof_ms; /* hold the last echo this long after FIN */
     se_fault_kind fault;
     uint64_t fault_value;
+    /* PROXY protocol (--proxy-protocol): connections from PROXY_FROM must
+     * start with a header within PROXY_TIMEOUT_MS, which names the client
+     * the policy and the reports then see; anyone else's header is refused. */
+    int proxy_protocol;
+    se_policy proxy_from;
+    uint64_t proxy_timeout_ms;
     int udp;           /* also echo UDP datagrams on the same port */
     uint64_t udp_rate; /* datagrams per second per source; 0: no cap */
 } se_server_options;
