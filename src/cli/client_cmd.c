@@ -6,6 +6,7 @@
 #include "client/client.h"
 #include "client/progress.h"
 #include "client/udp_client.h"
+#include "conn/proxy_url.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,10 @@ enum {
     OPT_EXPECT_TRAILER,
     OPT_UDP,
     OPT_COUNT,
-    OPT_TIMEOUT
+    OPT_TIMEOUT,
+    OPT_PROXY,
+    OPT_SEND_PROXY,
+    OPT_PROXY_SOURCE
 };
 
 static const char client_usage[] =
@@ -51,6 +55,12 @@ static const char client_usage[] =
     "      --drain-timeout T   give up when no FIN comes T after the half-close\n"
     "                          (default 10s, 0: never)\n"
     "      --expect-trailer N  expect N bytes of server --trailer after the echo\n"
+    "      --proxy URL         connect through a proxy: socks5://[USER:PASS@]HOST:PORT\n"
+    "                          (socks5h:// lets the proxy resolve HOST) or\n"
+    "                          http://[USER:PASS@]HOST:PORT (HTTP CONNECT)\n"
+    "      --send-proxy v1|v2  send a PROXY protocol header first (to test a load\n"
+    "                          balancer's accept-proxy)\n"
+    "      --proxy-source A:P  the client address the header claims (default: ours)\n"
     "      --backend NAME      event loop backend: %s\n"
     "      --udp               UDP echo: --count datagrams, each awaited --timeout\n"
     "      --count N           datagrams to send with --udp (default 5)\n"
@@ -62,7 +72,8 @@ static const char client_usage[] =
     "\n"
     "Durations: 500ms, 1.5s, 2m (a bare number is seconds).\n"
     "Exit codes (verdicts): 0 complete, 1 error, 2 usage, 3 resolve, 4 refused,\n"
-    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout.\n"
+    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout,\n"
+    "11 proxy-unreachable, 12 proxy-refused, 13 proxy-auth-failed.\n"
     "\n"
     "Examples:\n"
     "  sockecho client 127.0.0.1\n"
@@ -89,6 +100,9 @@ static const se_optdef client_options[] = {
     {"udp", 0, 0, OPT_UDP},
     {"count", 0, 1, OPT_COUNT},
     {"timeout", 0, 1, OPT_TIMEOUT},
+    {"proxy", 0, 1, OPT_PROXY},
+    {"send-proxy", 0, 1, OPT_SEND_PROXY},
+    {"proxy-source", 0, 1, OPT_PROXY_SOURCE},
     {NULL, 0, 0, 0},
 };
 
@@ -128,6 +142,8 @@ int se_cmd_client(int argc, char **argv)
     int have_size = 0, json = 0, quiet = 0, verbose = 0, positional = 0, port, udp = 0;
     int udp_only = 0; /* an option that only --udp uses was given */
     se_udp_options udp_opt = {NULL, 0, 1, 5, 1000};
+    se_proxy_url proxy;
+    se_sockaddr proxy_source;
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -211,6 +227,26 @@ int se_cmd_client(int argc, char **argv)
         case OPT_UDP:
             udp = 1;
             break;
+        case OPT_PROXY: {
+            const char *why;
+            if (se_proxy_url_parse(v, &proxy, &why))
+                return se_usage_error("%s: %s", args.name, why);
+            opt.proxy = &proxy;
+            break;
+        }
+        case OPT_SEND_PROXY:
+            if (strcmp(v, "v1") == 0 || strcmp(v, "1") == 0)
+                opt.send_proxy = 1;
+            else if (strcmp(v, "v2") == 0 || strcmp(v, "2") == 0)
+                opt.send_proxy = 2;
+            else
+                return se_usage_error("%s: '%.40s' is not v1 or v2", args.name, v);
+            break;
+        case OPT_PROXY_SOURCE:
+            if (se_parse_addr_port(v, &proxy_source, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            opt.proxy_source = &proxy_source.sa;
+            break;
         case OPT_COUNT:
             if (se_parse_uint(v, 1, 1000000, &udp_opt.count, err, sizeof err))
                 return se_usage_error("%s: %s", args.name, err);
@@ -240,6 +276,10 @@ int se_cmd_client(int argc, char **argv)
                               SOCKECHO_BACKENDS);
     if (udp_only && !udp)
         return se_usage_error("--count and --timeout go with --udp");
+    if (opt.proxy_source && !opt.send_proxy)
+        return se_usage_error("--proxy-source goes with --send-proxy");
+    if (udp && (opt.proxy || opt.send_proxy))
+        return se_usage_error("--udp excludes --proxy and --send-proxy");
     if (udp && (file || opt.output_path || opt.expect_trailer))
         return se_usage_error("--udp excludes --file, --output and --expect-trailer");
     if (udp && have_size && (size == 0 || size > 65507))

@@ -225,3 +225,42 @@ range:
              (unsigned long long)(max_ms / 1000));
     return -1;
 }
+
+int se_parse_addr_port(const char *text, se_sockaddr *out, char *err, size_t err_size)
+{
+    char host[64];
+    const char *port;
+    memset(out, 0, sizeof *out);
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof host) {
+            snprintf(err, err_size, "'%.60s' is not [IPV6]:PORT", text);
+            return -1;
+        }
+        memcpy(host, text + 1, (size_t)(close - text - 1));
+        host[close - text - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strchr(text, ':');
+        if (!colon || strchr(colon + 1, ':') || (size_t)(colon - text) >= sizeof host) {
+            snprintf(err, err_size, "'%.60s' is not ADDR:PORT ([ADDR]:PORT for IPv6)", text);
+            return -1;
+        }
+        memcpy(host, text, (size_t)(colon - text));
+        host[colon - text] = '\0';
+        port = colon + 1;
+    }
+    int p;
+    if (se_parse_port(port, 1, &p, err, err_size))
+        return -1;
+    if (inet_pton(AF_INET, host, &out->v4.sin_addr) == 1) {
+        out->v4.sin_family = AF_INET;
+    } else if (inet_pton(AF_INET6, host, &out->v6.sin6_addr) == 1) {
+        out->v6.sin6_family = AF_INET6;
+    } else {
+        snprintf(err, err_size, "'%.60s' is not a numeric IPv4 or IPv6 address", host);
+        return -1;
+    }
+    se_addr_set_port(&out->sa, p);
+    return 0;
+}

@@ -54,7 +54,14 @@ void se_report_client_json(FILE *out, const se_client_result *r, const char *hos
         se_json_string(out, a->status ? se_err_name(a->status) : "connected");
         fprintf(out, ",\"ms\":%.3f}", a->ms);
     }
-    fprintf(out, "]}\n");
+    fprintf(out, "]");
+    if (r->proxy[0]) {
+        fprintf(out, ",\"proxy\":");
+        se_json_string(out, r->proxy);
+    }
+    if (r->send_proxy)
+        fprintf(out, ",\"send_proxy\":%d", r->send_proxy);
+    fprintf(out, "}\n");
 }
 
 static double loss_pct(const se_udp_result *r)

@@ -3,6 +3,8 @@
 
 #include "client/progress.h"
 #include "conn/conn.h"
+#include "conn/proxy_filter.h"
+#include "conn/tunnel_filter.h"
 #include "util/pattern.h"
 
 #include <stdarg.h>
@@ -29,6 +31,7 @@ typedef struct client {
     int verdict_set;
     uint64_t connected_ns, shutdown_ns;
     size_t attempts_cap;
+    se_tunnel *tunnel; /* with --proxy: the handshake, for its verdict */
 } client;
 
 /* The client that owns CONN (its owner bytes hold the pointer). */
@@ -193,12 +196,28 @@ static void on_eof(se_conn *conn)
 
 /* ---- faults and timers ---- */
 
+/* A failure before the proxy's tunnel was open: the proxy's verdict. */
+static void tunnel_failed(client *c, int err)
+{
+    int rc = se_tunnel_result(c->tunnel);
+    const char *proxy = c->opt->proxy->host;
+    if (rc == SE_TUNNEL_AUTH_FAILED)
+        set_verdict(c, SE_VERDICT_PROXY_AUTH, "%s", se_tunnel_reason(c->tunnel));
+    else if (rc < 0)
+        set_verdict(c, SE_VERDICT_PROXY_REFUSED, "%s", se_tunnel_reason(c->tunnel));
+    else
+        set_verdict(c, SE_VERDICT_PROXY_REFUSED, "proxy %s: %s during the handshake", proxy,
+                    se_strerror(err));
+}
+
 static void on_error(se_conn *conn, int err)
 {
     client *c = client_of(conn);
     if (!c->verdict_set)
         c->res->error = err;
-    if (se_err_is_reset(err))
+    if (c->tunnel && se_tunnel_result(c->tunnel) != SE_TUNNEL_DONE)
+        tunnel_failed(c, err);
+    else if (se_err_is_reset(err))
         set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
                     se_strerror(err), (unsigned long long)se_conn_bytes_out(conn),
                     (unsigned long long)c->res->bytes_received);
@@ -279,8 +298,10 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
     if (c->opt->log) {
         char where[SE_ADDRSTRLEN];
         se_addr_format(addr, where, sizeof where);
-        fprintf(c->opt->log, "sockecho client: connecting to %s %s: %s (%.3f ms)\n", c->opt->host,
-                where, status ? se_strerror(status) : "connected", a->ms);
+        fprintf(c->opt->log, "sockecho client: connecting to %s%s %s: %s (%.3f ms)\n",
+                c->opt->proxy ? "the proxy " : "",
+                c->opt->proxy ? c->opt->proxy->host : c->opt->host, where,
+                status ? se_strerror(status) : "connected", a->ms);
     }
 }
 
@@ -290,10 +311,11 @@ static void describe_connect_failure(client *c)
 {
     se_client_result *r = c->res;
     int all_refused = r->attempt_count > 0;
-    int literal = r->attempt_count == 1 && strcmp(r->attempts[0].address, c->opt->host) == 0;
-    size_t used =
-        (size_t)snprintf(r->detail, sizeof r->detail, "cannot connect to%s%s%s", literal ? "" : " ",
-                         literal ? "" : c->opt->host, r->attempt_count > 1 ? ":" : "");
+    const char *host = c->opt->proxy ? c->opt->proxy->host : c->opt->host;
+    int literal = r->attempt_count == 1 && strcmp(r->attempts[0].address, host) == 0;
+    size_t used = (size_t)snprintf(r->detail, sizeof r->detail, "cannot connect to%s%s%s%s",
+                                   c->opt->proxy ? " the proxy" : "", literal ? "" : " ",
+                                   literal ? "" : host, r->attempt_count > 1 ? ":" : "");
     for (size_t i = 0; i < r->attempt_count && used < sizeof r->detail; i++) {
         const se_attempt *a = &r->attempts[i];
         if (a->status != SE_ECONNREFUSED)
@@ -305,6 +327,8 @@ static void describe_connect_failure(client *c)
     }
     c->verdict_set = 1;
     r->verdict = all_refused ? SE_VERDICT_REFUSED : SE_VERDICT_UNREACHABLE;
+    if (c->opt->proxy)
+        r->verdict = SE_VERDICT_PROXY_UNREACHABLE;
     r->error = r->attempt_count ? r->attempts[r->attempt_count - 1].status : 0;
 }
 
@@ -317,6 +341,12 @@ static void on_connect(se_conn *conn, int status)
         return;
     }
     c->connected_ns = se_now_ns();
+    if (c->opt->log && c->opt->proxy)
+        fprintf(c->opt->log, "sockecho client: tunnel to %s port %s open through %s\n",
+                c->opt->host, c->opt->port, c->res->proxy);
+    if (c->opt->log && c->opt->send_proxy)
+        fprintf(c->opt->log, "sockecho client: sent a PROXY protocol v%d header\n",
+                c->opt->send_proxy);
     se_addr_host(se_conn_peer(conn), c->res->address, sizeof c->res->address);
     c->res->port = se_addr_port(se_conn_peer(conn));
     if (c->res->attempt_count)
@@ -346,6 +376,42 @@ static const se_conn_callbacks client_callbacks = {
     .on_close = on_close,
 };
 
+/* The addresses to connect to: HOST's, or with --proxy the proxy's (and,
+ * for socks5://, HOST's in *DEST: the client resolves the destination). */
+static int resolve(client *c, struct addrinfo **list, struct addrinfo **dest)
+{
+    const se_client_options *opt = c->opt;
+    const char *host = opt->proxy ? opt->proxy->host : opt->host;
+    const char *port = opt->proxy ? opt->proxy->port : opt->port;
+    int err = se_resolve(host, port, opt->family, SOCK_STREAM, 0, list);
+    if (err) {
+        set_verdict(c, SE_VERDICT_RESOLVE, "cannot resolve %s%s: %s",
+                    opt->proxy ? "the proxy " : "", host, se_strerror(err));
+        return err;
+    }
+    if (opt->proxy && opt->proxy->scheme == SE_PROXY_SOCKS5) {
+        err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, dest);
+        if (err)
+            set_verdict(c, SE_VERDICT_RESOLVE, "cannot resolve %s: %s", opt->host,
+                        se_strerror(err));
+    }
+    return err;
+}
+
+/* The filters, bottom up: the proxy's tunnel, then the PROXY header (which
+ * goes to the destination). */
+static int push_filters(client *c, const struct addrinfo *dest)
+{
+    const se_client_options *opt = c->opt;
+    int err = 0;
+    if (opt->proxy)
+        err = se_conn_push_tunnel(c->conn, opt->proxy, opt->host, dest ? dest->ai_addr : NULL,
+                                  atoi(opt->port), &c->tunnel);
+    if (!err && opt->send_proxy)
+        err = se_conn_push_proxy_send(c->conn, opt->send_proxy, opt->proxy_source);
+    return err;
+}
+
 se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
                          se_client_result *result)
 {
@@ -356,16 +422,20 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     c.payload = payload;
     c.res = result;
     result->connect_ms = result->transfer_ms = result->close_ms = -1;
+    result->send_proxy = opt->send_proxy;
+    if (opt->proxy)
+        snprintf(result->proxy, sizeof result->proxy,
+                 strchr(opt->proxy->host, ':') ? "%s://[%s]:%s" : "%s://%s:%s",
+                 se_proxy_scheme_name(opt->proxy->scheme), opt->proxy->host, opt->proxy->port);
 
     int err = 0;
     if (opt->output_path && !(c.out = se_file_open_write(opt->output_path, &err))) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot open %s: %s", opt->output_path, se_strerror(err));
         return result->verdict;
     }
-    struct addrinfo *list = NULL;
-    err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &list);
+    struct addrinfo *list = NULL, *dest = NULL;
+    err = resolve(&c, &list, &dest);
     if (err) {
-        set_verdict(&c, SE_VERDICT_RESOLVE, "cannot resolve %s: %s", opt->host, se_strerror(err));
         result->error = err;
     } else if ((err = se_loop_new(&c.loop, opt->backend)) != 0) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
@@ -381,7 +451,8 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
             set_verdict(&c, SE_VERDICT_ERROR, "out of memory");
         } else {
             *(client **)se_conn_owner(c.conn) = &c;
-            if ((err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
+            if ((err = push_filters(&c, dest)) != 0 ||
+                (err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
                 set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
                 se_conn_close(c.conn); /* freed by the loop below */
             }
@@ -394,6 +465,8 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     }
     if (list)
         freeaddrinfo(list);
+    if (dest)
+        freeaddrinfo(dest);
     if (c.out && c.out != stdout && fclose(c.out) != 0)
         set_verdict(&c, SE_VERDICT_ERROR, "cannot write %s: %s", opt->output_path,
                     se_strerror(se_last_file_error()));

@@ -183,8 +183,8 @@ static void report(const client_conn *cc)
                  "\"duration_ms\":%.0f,\"client_fin\":%s,\"worker\":%d,\"proxy\":%s%s%s}\n",
                  when, host, port, outcome_names[cc->result], cc->error ? "\"" : "",
                  cc->error ? se_err_name(cc->error) : "null", cc->error ? "\"" : "", in, out, ms,
-                 fin ? "true" : "false", w->index, proxied ? "\"" : "",
-                 proxied ? proxy : "null", proxied ? "\"" : "");
+                 fin ? "true" : "false", w->index, proxied ? "\"" : "", proxied ? proxy : "null",
+                 proxied ? "\"" : "");
     } else {
         int v6 = strchr(host, ':') != NULL;
         if (proxied)
@@ -236,8 +236,8 @@ int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer
 {
     const se_server_options *opt = w->srv->opt;
     int proxied = proxy_mode != SE_PROXY_MODE_NONE;
-    se_conn *conn = se_conn_new(w->loop, &echo_callbacks,
-                                proxied ? sizeof(proxied_conn) : sizeof(client_conn));
+    se_conn *conn =
+        se_conn_new(w->loop, &echo_callbacks, proxied ? sizeof(proxied_conn) : sizeof(client_conn));
     client_conn *cc = conn ? cc_of(conn) : NULL;
     if (cc) {
         cc->proxied = (uint8_t)proxied;

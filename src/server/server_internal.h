@@ -72,9 +72,9 @@ struct client_conn {
     uint64_t counted_out;     /* bytes out already added to the statistics */
     uint32_t listed_ms;       /* loop time (low 32 bits) of its list position */
     uint32_t start_ms;
-    int16_t error;  /* SE_E* */
-    uint8_t result; /* outcome */
-    uint8_t paused; /* reading stopped by backpressure */
+    int16_t error;       /* SE_E* */
+    uint8_t result;      /* outcome */
+    uint8_t paused;      /* reading stopped by backpressure */
     uint8_t source_held; /* counted in the per-source table */
     uint8_t proxied;     /* under --proxy-protocol: an se_proxy_rx follows */
 };

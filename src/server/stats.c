@@ -27,10 +27,12 @@ void se_stats_print(const se_stats *s, int final, double uptime_s, int json, FIL
     fprintf(err,
             "%s sockecho server: %s: %llu connection%s (%llu open, %llu complete, %llu reset, "
             "%llu aborted, %llu failed, %llu idle-evicted), %llu refused by policy, %llu over "
-            "the per-source cap, %llu without a valid PROXY header, %llu bytes in, %llu bytes out, udp %llu in, %llu out, %llu "
+            "the per-source cap, %llu without a valid PROXY header, %llu bytes in, %llu bytes out, "
+            "udp %llu in, %llu out, %llu "
             "dropped\n",
             when, final ? "stopped" : "stats", V(total), V(total) == 1 ? "" : "s", V(open),
             V(complete), V(reset), V(aborted), V(failed), V(idle_evicted), V(refused_policy),
-            V(refused_source), V(refused_proxy), V(bytes_in), V(bytes_out), V(udp_in), V(udp_out), V(udp_dropped));
+            V(refused_source), V(refused_proxy), V(bytes_in), V(bytes_out), V(udp_in), V(udp_out),
+            V(udp_dropped));
     fflush(err);
 }

@@ -5,6 +5,8 @@
 #ifndef SOCKECHO_OPTIONS_H
 #define SOCKECHO_OPTIONS_H
 
+#include "platform/platform.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,5 +52,9 @@ int se_parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out, 
  * "m" or "h", at most MAX_MS milliseconds. Returns 0 or -1. */
 int se_parse_duration_ms(const char *text, uint64_t max_ms, uint64_t *out, char *err,
                          size_t err_size);
+
+/* Numeric "ADDR:PORT" or "[IPV6]:PORT" (port 0-65535) into *OUT.
+ * Returns 0 or -1. */
+int se_parse_addr_port(const char *text, se_sockaddr *out, char *err, size_t err_size);
 
 #endif

@@ -8,6 +8,8 @@
 #include "util/verdict.h"
 #include "platform/platform.h"
 
+struct se_proxy_url;
+
 typedef struct se_client_options {
     const char *host;
     const char *port;
@@ -23,6 +25,11 @@ typedef struct se_client_options {
     void (*on_echo)(void *arg, const char *data, size_t len);
     void *echo_arg;
     struct se_progress *progress; /* live progress line (progress.h); NULL: none */
+    /* Reach HOST through this SOCKS5 or HTTP CONNECT proxy (conn/proxy_url.h;
+     * borrowed); NULL: directly. */
+    const struct se_proxy_url *proxy;
+    int send_proxy; /* 1 or 2: send a PROXY header of that version first; 0: none */
+    const struct sockaddr *proxy_source; /* the client that header claims; NULL: our own */
 } se_client_options;
 
 typedef struct se_attempt {
@@ -46,6 +53,8 @@ typedef struct se_client_result {
     double connect_ms, transfer_ms, close_ms; /* < 0: did not happen */
     se_attempt *attempts;                     /* owned; free with se_client_result_free */
     size_t attempt_count;
+    char proxy[300]; /* "socks5h://HOST:PORT" (no credentials) with --proxy; "" if none */
+    int send_proxy;  /* the PROXY header version sent first; 0 if none */
 } se_client_result;
 
 /* Runs one session sending PAYLOAD (owned by the caller) and fills RESULT.

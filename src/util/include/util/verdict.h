@@ -15,7 +15,13 @@ typedef enum {
     SE_VERDICT_EXCESS,
     SE_VERDICT_MISMATCH,
     SE_VERDICT_RESET,
-    SE_VERDICT_TIMEOUT
+    SE_VERDICT_TIMEOUT,
+    /* Through a proxy (client --proxy): no connection to it, it refused the
+     * tunnel (or does not speak the protocol), or it refused the
+     * credentials. */
+    SE_VERDICT_PROXY_UNREACHABLE,
+    SE_VERDICT_PROXY_REFUSED,
+    SE_VERDICT_PROXY_AUTH
 } se_verdict;
 
 /* "complete", "mismatch", ...: static. */
