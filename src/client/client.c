@@ -290,6 +290,10 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
         r->attempts = a;
         c->attempts_cap = cap;
     }
+    /* A proxy that goes quiet during its handshake meets the idle timeout. */
+    if (status == 0 && c->opt->proxy && c->opt->idle_timeout_ms &&
+        se_timer_start(c->loop, &c->idle_timer, c->opt->idle_timeout_ms))
+        fail_local(c, "cannot start idle timer", SE_ENOMEM);
     se_attempt *a = &r->attempts[r->attempt_count++];
     se_addr_host(addr, a->address, sizeof a->address);
     a->port = se_addr_port(addr);
