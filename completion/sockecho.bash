@@ -28,6 +28,14 @@ _sockecho()
         COMPREPLY=($(compgen -W 'rst-after= stall-after= close-early= slow-read=' -- "$cur"))
         return 0
         ;;
+    --send-proxy)
+        COMPREPLY=($(compgen -W 'v1 v2' -- "$cur"))
+        return 0
+        ;;
+    --proxy)
+        COMPREPLY=($(compgen -W 'socks5:// socks5h:// http://' -- "$cur"))
+        return 0
+        ;;
     -f | --file | -o | --output)
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
@@ -38,13 +46,13 @@ _sockecho()
     client)
         opts='-4 -6 -m --message -f --file -s --size --seed -o --output
               --connect-timeout --idle-timeout --drain-timeout --expect-trailer
-              --backend --udp --count --timeout --json -q --quiet -v --verbose
-              -h --help'
+              --backend --proxy --send-proxy --proxy-source --udp --count --timeout
+              --json -q --quiet -v --verbose -h --help'
         ;;
     server)
         opts='-p --port -b --bind -4 -6 --systemd --inetd --threads --backend
               --max-buffer --max-conns --max-per-source --allow --deny
-              --idle-timeout --drain-timeout --once --udp --udp-rate --trailer
+              --proxy-protocol --proxy-from --proxy-timeout --idle-timeout --drain-timeout --once --udp --udp-rate --trailer
               --delay-after-eof --fault --stats-interval --json -q --quiet -v --verbose
               -vv -h --help'
         ;;

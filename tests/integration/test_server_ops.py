@@ -19,10 +19,10 @@ LOCAL = ['--port', '0', '--bind', '127.0.0.1']
 
 STAT_FIELDS = ('time', 'uptime_s', 'open', 'total', 'complete', 'reset',
                'aborted', 'failed', 'idle_evicted', 'refused_policy',
-               'refused_source', 'bytes_in', 'bytes_out', 'udp_in', 'udp_out',
+               'refused_source', 'refused_proxy', 'bytes_in', 'bytes_out', 'udp_in', 'udp_out',
                'udp_dropped')
 CONNECTION_FIELDS = ('time', 'peer', 'port', 'outcome', 'error', 'bytes_in',
-                     'bytes_out', 'duration_ms', 'client_fin', 'worker')
+                     'bytes_out', 'duration_ms', 'client_fin', 'worker', 'proxy')
 TIMESTAMP = r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z'
 
 
