@@ -59,7 +59,7 @@ _sockecho()
     bench)
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
               -n --count -d --duration -w --warmup -t --threads --seed
-              --source-range --connect-timeout --timeout --interval --json
+              --source-range --send-proxy --proxy-source --connect-timeout --timeout --interval --json
               --backend -4 -6 -h --help'
         ;;
     *)

@@ -2,6 +2,8 @@
  * worker.h. */
 #include "worker.h"
 
+#include "conn/proxy_filter.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +183,9 @@ static void connect_slot(se_bench_conn *bc)
         err = se_conn_set_source(bc->conn, (const struct sockaddr *)&bc->source);
     }
     bc->start_ns = se_now_ns();
+    if (!err && w->opt->send_proxy)
+        err = se_conn_push_proxy_send(bc->conn, w->opt->send_proxy,
+                                      w->opt->has_proxy_source ? &w->opt->proxy_source.sa : NULL);
     if (!err)
         err = se_conn_connect(bc->conn, sh->addrs, w->opt->connect_timeout_ms);
     if (err) {

@@ -28,6 +28,8 @@ enum {
     OPT_THREADS,
     OPT_SEED,
     OPT_SOURCE_RANGE,
+    OPT_SEND_PROXY,
+    OPT_PROXY_SOURCE,
     OPT_CONNECT_TIMEOUT,
     OPT_TIMEOUT,
     OPT_INTERVAL,
@@ -56,6 +58,8 @@ static const char bench_usage[] =
     "  -t, --threads N         worker threads, one event loop each (default 1)\n"
     "      --seed N            pattern seed (default 1)\n"
     "      --source-range CIDR source addresses (default 127.0.0.0/8 for loopback)\n"
+    "      --send-proxy v1|v2  each connection sends a PROXY protocol header first\n"
+    "      --proxy-source A:P  the client address that header claims\n"
     "      --connect-timeout T per-address connect timeout (default 5s)\n"
     "      --timeout T         fail a connection that waits T for a byte (10s)\n"
     "      --interval T        report every T too\n"
@@ -88,6 +92,8 @@ static const se_optdef bench_options[] = {
     {"threads", 't', 1, OPT_THREADS},
     {"seed", 0, 1, OPT_SEED},
     {"source-range", 0, 1, OPT_SOURCE_RANGE},
+    {"send-proxy", 0, 1, OPT_SEND_PROXY},
+    {"proxy-source", 0, 1, OPT_PROXY_SOURCE},
     {"connect-timeout", 0, 1, OPT_CONNECT_TIMEOUT},
     {"timeout", 0, 1, OPT_TIMEOUT},
     {"interval", 0, 1, OPT_INTERVAL},
@@ -147,6 +153,8 @@ static int check_combinations(se_bench_options *opt, const given *g)
     if (opt->backend && se_check_backend(opt->backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt->backend,
                               SOCKECHO_BACKENDS);
+    if (opt->has_proxy_source && !opt->send_proxy)
+        return se_usage_error("--proxy-source goes with --send-proxy");
     return 0;
 }
 
@@ -219,6 +227,19 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
         opt->source_range = v;
         return 0;
     }
+    case OPT_SEND_PROXY:
+        if (strcmp(v, "v1") == 0 || strcmp(v, "1") == 0)
+            opt->send_proxy = 1;
+        else if (strcmp(v, "v2") == 0 || strcmp(v, "2") == 0)
+            opt->send_proxy = 2;
+        else
+            return se_usage_error("%s: '%.40s' is not v1 or v2", args->name, v);
+        return 0;
+    case OPT_PROXY_SOURCE:
+        if (se_parse_addr_port(v, &opt->proxy_source, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        opt->has_proxy_source = 1;
+        return 0;
     case OPT_CONNECT_TIMEOUT:
         return parse_duration(args, 1, MAX_DURATION_MS, &opt->connect_timeout_ms);
     case OPT_TIMEOUT:

@@ -10,7 +10,7 @@ import time
 
 from components import start_haproxy
 from harness import (check, connect_from, json_summary, ndjson, pattern,
-                     run_client, start_server)
+                     run_client, run_sockecho, start_server)
 
 LOCAL = ['--port', '0', '--bind', '127.0.0.1']
 TRUST_LOOPBACK = ['--proxy-protocol', '--proxy-from', '127.0.0.1']
@@ -108,6 +108,25 @@ def test_client_send_proxy_through_haproxy_accept_proxy(ctx):
         res = run_client(ctx, ['--json', '127.0.0.1', lb.port],
                          timeout=ctx.t(30))
         check(res.rc != 0, 'accept-proxy served a client without a header')
+
+
+def test_bench_send_proxy_through_haproxy_accept_proxy(ctx):
+    server = start_server(ctx, LOCAL + TRUST_LOOPBACK + ['--json', '-v'])
+    with server, start_haproxy(ctx, server.port, send_proxy='v1',
+                               accept_proxy=True) as lb:
+        res = run_sockecho(ctx, ['bench', '--mode', 'sessions', '-c', '4',
+                                 '-n', '40', '-s', '10K', '--send-proxy',
+                                 'v2', '--proxy-source', '[2001:db8::7]:9',
+                                 '127.0.0.1', lb.port], timeout=ctx.t(60))
+        check(res.rc == 0, 'bench --send-proxy through accept-proxy: exit '
+              '%s, %r', res.rc, (res.err + res.out)[-400:])
+        rc, out, err = server.stop(timeout=ctx.t(10))
+    # (-n counts verified sessions; one more may have begun as it ended.)
+    conns = _connections(out)
+    complete = [c for c in conns if c['outcome'] == 'complete']
+    check(len(complete) >= 40 and
+          all(c['peer'] == '2001:db8::7' and c['port'] == 9 for c in conns),
+          'the server saw %d connections: %r', len(conns), conns[:2])
 
 
 def test_forged_header_from_untrusted_source_refused(ctx):

@@ -5,6 +5,8 @@
 #ifndef SOCKECHO_BENCH_H
 #define SOCKECHO_BENCH_H
 
+#include "platform/platform.h"
+
 #include <stdint.h>
 
 typedef enum {
@@ -30,6 +32,9 @@ typedef struct se_bench_options {
     uint64_t duration_ms, warmup_ms, interval_ms; /* interval 0: none */
     uint64_t connect_timeout_ms, timeout_ms;
     const char *source_range; /* CIDR; NULL: the default for the target */
+    int send_proxy;           /* 1 or 2: each connection sends a PROXY header first */
+    int has_proxy_source;     /* that header claims PROXY_SOURCE, not our address */
+    se_sockaddr proxy_source;
     int json;
     int progress; /* live progress line on stderr */
 } se_bench_options;
