@@ -28,6 +28,14 @@ _sockecho()
         COMPREPLY=($(compgen -W 'rst-after= stall-after= close-early= slow-read=' -- "$cur"))
         return 0
         ;;
+    --dscp)
+        COMPREPLY=($(compgen -W 'ef af11 af12 af13 af21 af22 af23 af31 af32 af33 af41 af42 af43 cs0 cs1 cs2 cs3 cs4 cs5 cs6 cs7 le va' -- "$cur"))
+        return 0
+        ;;
+    --bind-device)
+        COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur"))
+        return 0
+        ;;
     --send-proxy)
         COMPREPLY=($(compgen -W 'v1 v2' -- "$cur"))
         return 0
@@ -47,19 +55,22 @@ _sockecho()
         opts='-4 -6 -m --message -f --file -s --size --seed -o --output
               --connect-timeout --idle-timeout --drain-timeout --expect-trailer
               --backend --proxy --send-proxy --proxy-source --udp --count --timeout
+              --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device
               --json -q --quiet -v --verbose -h --help'
         ;;
     server)
         opts='-p --port -b --bind -4 -6 --systemd --inetd --threads --backend
               --max-buffer --max-conns --max-per-source --allow --deny
-              --proxy-protocol --proxy-from --proxy-timeout --idle-timeout --drain-timeout --once --udp --udp-rate --trailer
+              --proxy-protocol --proxy-from --proxy-timeout --idle-timeout
+              --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --drain-timeout --once --udp --udp-rate --trailer
               --delay-after-eof --fault --stats-interval --json -q --quiet -v --verbose
               -vv -h --help'
         ;;
     bench)
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
               -n --count -d --duration -w --warmup -t --threads --seed
-              --source-range --send-proxy --proxy-source --connect-timeout --timeout --interval --json
+              --source-range --send-proxy --proxy-source --connect-timeout
+              --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --timeout --interval --json
               --backend -4 -6 -h --help'
         ;;
     *)

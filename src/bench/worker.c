@@ -155,6 +155,14 @@ static void finish_conn(se_bench_conn *bc)
         bc->w->ops->finish(bc);
 }
 
+/* Each connection's socket gets the socket options before it connects. */
+static int setup_socket(se_socket sock, int family, void *arg)
+{
+    const se_bench_options *opt = arg;
+    const char *what = "";
+    return se_sockopts_apply(sock, family, &opt->sockopts, &what);
+}
+
 static void connect_slot(se_bench_conn *bc)
 {
     se_bench_worker *w = bc->w;
@@ -183,6 +191,8 @@ static void connect_slot(se_bench_conn *bc)
         err = se_conn_set_source(bc->conn, (const struct sockaddr *)&bc->source);
     }
     bc->start_ns = se_now_ns();
+    if (!err && se_sockopts_given(&w->opt->sockopts))
+        err = se_conn_set_socket_setup(bc->conn, setup_socket, (void *)w->opt);
     if (!err && w->opt->send_proxy)
         err = se_conn_push_proxy_send(bc->conn, w->opt->send_proxy,
                                       w->opt->has_proxy_source ? &w->opt->proxy_source.sa : NULL);

@@ -5,6 +5,7 @@
 #include "bench/source.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/sockopt_args.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static const char bench_usage[] =
     "      --seed N            pattern seed (default 1)\n"
     "      --source-range CIDR source addresses (default 127.0.0.0/8 for loopback)\n"
     "      --send-proxy v1|v2  each connection sends a PROXY protocol header first\n"
-    "      --proxy-source A:P  the client address that header claims\n"
+    "      --proxy-source A:P  the client address that header claims\n" SE_SOCKOPT_USAGE
     "      --connect-timeout T per-address connect timeout (default 5s)\n"
     "      --timeout T         fail a connection that waits T for a byte (10s)\n"
     "      --interval T        report every T too\n"
@@ -94,6 +95,7 @@ static const se_optdef bench_options[] = {
     {"source-range", 0, 1, OPT_SOURCE_RANGE},
     {"send-proxy", 0, 1, OPT_SEND_PROXY},
     {"proxy-source", 0, 1, OPT_PROXY_SOURCE},
+    SE_SOCKOPT_OPTDEFS,
     {"connect-timeout", 0, 1, OPT_CONNECT_TIMEOUT},
     {"timeout", 0, 1, OPT_TIMEOUT},
     {"interval", 0, 1, OPT_INTERVAL},
@@ -181,6 +183,9 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
 {
     char err[160];
     const char *v = args->value;
+    int handled = se_sockopt_arg(id, args, &opt->sockopts);
+    if (handled)
+        return handled == EXIT_USAGE ? EXIT_USAGE : 0;
     switch (id) {
     case OPT_IPV4:
         opt->family = opt->family == AF_INET6 ? -1 : AF_INET;
@@ -261,6 +266,7 @@ int se_cmd_bench(int argc, char **argv)
     se_command_name = "sockecho bench";
     se_bench_options opt;
     memset(&opt, 0, sizeof opt);
+    opt.sockopts.tos = -1;
     opt.family = AF_UNSPEC;
     opt.port = DEFAULT_PORT;
     opt.size = 64;

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/report.h"
+#include "cli/sockopt_args.h"
 #include "client/client.h"
 #include "client/progress.h"
 #include "client/udp_client.h"
@@ -58,7 +59,7 @@ static const char client_usage[] =
     "      --proxy URL         through socks5[h]://[USER:PASS@]HOST:PORT or\n"
     "                          http://[USER:PASS@]HOST:PORT (HTTP CONNECT)\n"
     "      --send-proxy v1|v2  send a PROXY protocol header first\n"
-    "      --proxy-source A:P  the client address that header claims\n"
+    "      --proxy-source A:P  the client address that header claims\n" SE_SOCKOPT_USAGE
     "      --backend NAME      event loop backend: %s\n"
     "      --udp               UDP echo: --count datagrams, each awaited --timeout\n"
     "      --count N           datagrams to send with --udp (default 5)\n"
@@ -101,6 +102,7 @@ static const se_optdef client_options[] = {
     {"proxy", 0, 1, OPT_PROXY},
     {"send-proxy", 0, 1, OPT_SEND_PROXY},
     {"proxy-source", 0, 1, OPT_PROXY_SOURCE},
+    SE_SOCKOPT_OPTDEFS,
     {NULL, 0, 0, 0},
 };
 
@@ -142,6 +144,7 @@ int se_cmd_client(int argc, char **argv)
     se_udp_options udp_opt = {NULL, 0, 1, 5, 1000};
     se_proxy_url proxy;
     se_sockaddr proxy_source;
+    se_sockopts sockopts = {.tos = -1};
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -152,6 +155,11 @@ int se_cmd_client(int argc, char **argv)
         if (id == SE_ARG_ERROR)
             return se_usage_error("%s", err);
         const char *v = args.value;
+        int handled = se_sockopt_arg(id, &args, &sockopts);
+        if (handled == EXIT_USAGE)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
         switch (id) {
         case SE_ARG_POSITIONAL:
             if (positional == 0) {
@@ -276,8 +284,10 @@ int se_cmd_client(int argc, char **argv)
         return se_usage_error("--count and --timeout go with --udp");
     if (opt.proxy_source && !opt.send_proxy)
         return se_usage_error("--proxy-source goes with --send-proxy");
-    if (udp && (opt.proxy || opt.send_proxy))
-        return se_usage_error("--udp excludes --proxy and --send-proxy");
+    if (udp && (opt.proxy || opt.send_proxy || se_sockopts_given(&sockopts)))
+        return se_usage_error("--udp excludes --proxy, --send-proxy and the socket options");
+    if (se_sockopts_given(&sockopts))
+        opt.sockopts = &sockopts;
     if (udp && (file || opt.output_path || opt.expect_trailer))
         return se_usage_error("--udp excludes --file, --output and --expect-trailer");
     if (udp && have_size && (size == 0 || size > 65507))
@@ -334,6 +344,11 @@ int se_cmd_client(int argc, char **argv)
         else if (verbose)
             fprintf(stderr, "%s: complete: %llu bytes echoed, then FIN\n", se_command_name,
                     (unsigned long long)result.bytes_received);
+        if (verbose && result.have_sockopts) {
+            char text[300];
+            se_sockopts_describe(&result.sockopts, text, sizeof text);
+            fprintf(stderr, "%s: socket options: %s\n", se_command_name, text);
+        }
     }
     fflush(report);
     se_client_result_free(&result);

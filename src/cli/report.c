@@ -1,5 +1,6 @@
 /* Client report formats; see report.h. */
 #include "cli/report.h"
+#include "cli/sockopt_args.h"
 #include "util/json.h"
 
 void se_report_client_text(FILE *out, const se_client_result *r)
@@ -61,6 +62,8 @@ void se_report_client_json(FILE *out, const se_client_result *r, const char *hos
     }
     if (r->send_proxy)
         fprintf(out, ",\"send_proxy\":%d", r->send_proxy);
+    if (r->have_sockopts)
+        se_sockopts_json(out, &r->sockopts);
     fprintf(out, "}\n");
 }
 

@@ -1,6 +1,7 @@
 /* `sockecho server`: options, then the echo server until it stops. */
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/sockopt_args.h"
 #include "platform/platform.h"
 #include "server/server.h"
 
@@ -47,8 +48,7 @@ static const char server_usage[] =
     "  -p, --port PORT          port (default 27015; 0: any free port)\n"
     "  -b, --bind ADDR          address to listen on (default: all, dual-stack)\n"
     "  -4, -6                   IPv4 / IPv6 only\n"
-    "      --systemd            use the sockets systemd passes (LISTEN_FDS)\n"
-    "      --inetd              inetd \"wait\" mode: the listening socket is stdin\n"
+    "      --systemd, --inetd   sockets from systemd (LISTEN_FDS), inetd (stdin)\n"
     "      --threads N          event loops (default 1)\n"
     "      --backend NAME       event loop backend: %s\n"
     "      --max-buffer BYTES   pause reading above BYTES of unsent echo (256K)\n"
@@ -58,12 +58,11 @@ static const char server_usage[] =
     "      --deny CIDR          refuse these clients (repeatable)\n"
     "      --proxy-protocol     expect a PROXY header from the --proxy-from proxies\n"
     "      --proxy-from CIDR    proxies to trust (repeatable); others' are refused\n"
-    "      --proxy-timeout T    time for the header to arrive (default 5s)\n"
+    "      --proxy-timeout T    time for the header to arrive (default 5s)\n" SE_SOCKOPT_USAGE
     "      --idle-timeout T     close connections idle for T (default 0: never)\n"
     "      --drain-timeout T    on Ctrl-C/SIGTERM, time to finish (default 5s)\n"
     "      --once               serve one client, then exit\n"
-    "      --udp                also echo UDP datagrams on the same port\n"
-    "      --udp-rate N         UDP datagrams per second per source (0: no cap)\n"
+    "      --udp, --udp-rate N  also echo UDP (at most N datagrams/s per source)\n"
     "      --trailer BYTES      after the client's FIN, send BYTES more, then FIN\n"
     "      --delay-after-eof T  hold the last echo until T after the client's FIN\n"
     "      --fault SPEC         rst-after=N stall-after=N close-early=N slow-read=B/s\n"
@@ -107,6 +106,7 @@ static const se_optdef server_options[] = {
     {"proxy-protocol", 0, 0, OPT_PROXY_PROTOCOL},
     {"proxy-from", 0, 1, OPT_PROXY_FROM},
     {"proxy-timeout", 0, 1, OPT_PROXY_TIMEOUT},
+    SE_SOCKOPT_OPTDEFS,
     {"quiet", 'q', 0, OPT_QUIET},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
@@ -157,6 +157,7 @@ int se_cmd_server(int argc, char **argv)
     opt.threads = 1;
     opt.listen_source = SE_LISTEN_BIND;
     opt.proxy_timeout_ms = 5000;
+    opt.sockopts.tos = -1;
     int quiet = 0, verbose = 0, port, port_given = 0;
     uint64_t value;
     char err[256];
@@ -170,6 +171,11 @@ int se_cmd_server(int argc, char **argv)
             return se_usage_error("%s", err);
         const char *v = args.value;
         uint64_t *duration = NULL, *count = NULL;
+        int handled = se_sockopt_arg(id, &args, &opt.sockopts);
+        if (handled == EXIT_USAGE)
+            return EXIT_USAGE;
+        if (handled)
+            continue;
         switch (id) {
         case SE_ARG_POSITIONAL:
             return se_usage_error("unexpected argument '%.40s'", v);

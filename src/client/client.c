@@ -31,7 +31,8 @@ typedef struct client {
     int verdict_set;
     uint64_t connected_ns, shutdown_ns;
     size_t attempts_cap;
-    se_tunnel *tunnel; /* with --proxy: the handshake, for its verdict */
+    se_tunnel *tunnel;       /* with --proxy: the handshake, for its verdict */
+    const char *sockopt_bad; /* the socket option an attempt could not set */
 } client;
 
 /* The client that owns CONN (its owner bytes hold the pointer). */
@@ -339,6 +340,12 @@ static void describe_connect_failure(client *c)
 static void on_connect(se_conn *conn, int status)
 {
     client *c = client_of(conn);
+    if (status && c->sockopt_bad) {
+        c->res->error = status;
+        set_verdict(c, SE_VERDICT_ERROR, "cannot set %s: %s", c->sockopt_bad, se_strerror(status));
+        se_conn_abort(conn);
+        return;
+    }
     if (status) {
         describe_connect_failure(c);
         se_conn_abort(conn);
@@ -352,6 +359,10 @@ static void on_connect(se_conn *conn, int status)
         fprintf(c->opt->log, "sockecho client: sent a PROXY protocol v%d header\n",
                 c->opt->send_proxy);
     se_addr_host(se_conn_peer(conn), c->res->address, sizeof c->res->address);
+    if (c->opt->sockopts) {
+        se_sockopts_read(se_conn_socket(conn), se_conn_peer(conn)->sa_family, &c->res->sockopts);
+        c->res->have_sockopts = 1;
+    }
     c->res->port = se_addr_port(se_conn_peer(conn));
     if (c->res->attempt_count)
         c->res->connect_ms = c->res->attempts[c->res->attempt_count - 1].ms;
@@ -402,13 +413,22 @@ static int resolve(client *c, struct addrinfo **list, struct addrinfo **dest)
     return err;
 }
 
-/* The filters, bottom up: the proxy's tunnel, then the PROXY header (which
- * goes to the destination). */
+/* Each attempt's socket gets the socket options before it connects. */
+static int setup_socket(se_socket sock, int family, void *arg)
+{
+    client *c = arg;
+    return se_sockopts_apply(sock, family, c->opt->sockopts, &c->sockopt_bad);
+}
+
+/* The socket options, then the filters, bottom up: the proxy's tunnel, then
+ * the PROXY header (which goes to the destination). */
 static int push_filters(client *c, const struct addrinfo *dest)
 {
     const se_client_options *opt = c->opt;
     int err = 0;
-    if (opt->proxy)
+    if (opt->sockopts)
+        err = se_conn_set_socket_setup(c->conn, setup_socket, c);
+    if (!err && opt->proxy)
         err = se_conn_push_tunnel(c->conn, opt->proxy, opt->host, dest ? dest->ai_addr : NULL,
                                   atoi(opt->port), &c->tunnel);
     if (!err && opt->send_proxy)

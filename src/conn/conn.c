@@ -29,6 +29,8 @@ enum {
 typedef struct se_connecting {
     const struct addrinfo *next_addr;
     const struct sockaddr *source; /* bound before connect when its family matches */
+    int (*setup)(se_socket sock, int family, void *arg); /* socket options */
+    void *setup_arg;
     uint64_t timeout_ms;
     uint64_t attempt_start_ns;
     int last_error;
@@ -833,7 +835,9 @@ static void attempt_next(se_conn *conn)
         int err = se_socket_open(ai->ai_family, &sock);
         if (!err) {
             se_io_init(&conn->io, sock, on_io, conn);
-            if (c->source && c->source->sa_family == ai->ai_family)
+            if (c->setup)
+                err = c->setup(sock, ai->ai_family, c->setup_arg);
+            if (!err && c->source && c->source->sa_family == ai->ai_family)
                 err = se_socket_bind_source(sock, c->source);
             if (!err)
                 err = se_socket_connect(sock, ai->ai_addr, (se_socklen)ai->ai_addrlen);
@@ -902,6 +906,18 @@ int se_conn_set_source(se_conn *conn, const struct sockaddr *source)
     if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
         return SE_ENOMEM;
     conn->connecting->source = source;
+    return 0;
+}
+
+int se_conn_set_socket_setup(se_conn *conn, int (*setup)(se_socket sock, int family, void *arg),
+                             void *arg)
+{
+    if (conn->state != SE_CONN_IDLE)
+        return SE_EINVAL;
+    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+        return SE_ENOMEM;
+    conn->connecting->setup = setup;
+    conn->connecting->setup_arg = arg;
     return 0;
 }
 

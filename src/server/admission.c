@@ -46,6 +46,11 @@ void se_admit(worker *w, se_socket sock, const struct sockaddr_storage *peer)
             return;
         }
     }
+    /* Accepted sockets inherit most options from the listener, not all. */
+    const char *what = "";
+    int err = se_sockopts_apply(sock, addr->sa_family, &opt->sockopts, &what);
+    if (err)
+        se_server_log(srv, 3, "cannot set %s on an accepted socket: %s", what, se_strerror(err));
     int held = mode != SE_PROXY_MODE_TRUSTED && opt->max_per_source;
     if (se_echo_start(w, sock, peer, mode, held) != 0) {
         if (held)

@@ -4,6 +4,8 @@
  * out-of-descriptor pauses, each logged once per episode. */
 #include "server_internal.h"
 
+#include "util/sockopt_text.h"
+
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,12 @@ static int bind_all(server *srv, worker *w, int extra_flags)
             se_socket_listen(addr, se_addr_len(addr), a->flags | extra_flags, SOMAXCONN, &sock);
         if (err)
             return err;
+        const char *what = "";
+        if ((err = se_sockopts_apply(sock, addr->sa_family, &srv->opt->sockopts, &what)) != 0) {
+            fprintf(stderr, "sockecho server: cannot set %s: %s\n", what, se_strerror(err));
+            se_socket_close(sock);
+            return SE_EINVAL;
+        }
         if (w)
             se_io_init(&w->listeners[w->listener_count++], sock, on_accept, w);
         else
@@ -181,9 +189,21 @@ static void print_listening(server *srv, se_socket sock, const char *proto)
         return;
     fprintf(stderr, "listening on %s %d%s%s\n", host, port, proto ? " " : "", proto ? proto : "");
     fflush(stderr);
+    int with_options = !proto && se_sockopts_given(&srv->opt->sockopts);
+    se_sockopts_state state;
+    if (with_options)
+        se_sockopts_read(sock, local.ss_family, &state);
+    if (with_options && srv->opt->verbosity >= 2) {
+        char text[300];
+        se_sockopts_describe(&state, text, sizeof text);
+        fprintf(stderr, "socket options on %s %d: %s\n", host, port, text);
+    }
     if (srv->opt->json) {
-        printf("{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"%s\"}\n",
-               host, port, proto ? proto : "tcp");
+        printf("{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"%s\"", host,
+               port, proto ? proto : "tcp");
+        if (with_options)
+            se_sockopts_json(stdout, &state);
+        printf("}\n");
         fflush(stdout);
     }
 }

@@ -6,6 +6,7 @@
 #define SOCKECHO_BENCH_H
 
 #include "platform/platform.h"
+#include "platform/sockopt.h"
 
 #include <stdint.h>
 
@@ -35,6 +36,7 @@ typedef struct se_bench_options {
     int send_proxy;           /* 1 or 2: each connection sends a PROXY header first */
     int has_proxy_source;     /* that header claims PROXY_SOURCE, not our address */
     se_sockaddr proxy_source;
+    se_sockopts sockopts; /* for every connection's socket */
     int json;
     int progress; /* live progress line on stderr */
 } se_bench_options;

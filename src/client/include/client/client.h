@@ -7,6 +7,7 @@
 #include "client/payload.h"
 #include "util/verdict.h"
 #include "platform/platform.h"
+#include "platform/sockopt.h"
 
 struct se_proxy_url;
 
@@ -30,6 +31,7 @@ typedef struct se_client_options {
     const struct se_proxy_url *proxy;
     int send_proxy; /* 1 or 2: send a PROXY header of that version first; 0: none */
     const struct sockaddr *proxy_source; /* the client that header claims; NULL: our own */
+    const se_sockopts *sockopts;         /* applied to each attempt's socket; NULL: none */
 } se_client_options;
 
 typedef struct se_attempt {
@@ -53,8 +55,10 @@ typedef struct se_client_result {
     double connect_ms, transfer_ms, close_ms; /* < 0: did not happen */
     se_attempt *attempts;                     /* owned; free with se_client_result_free */
     size_t attempt_count;
-    char proxy[300]; /* "socks5h://HOST:PORT" (no credentials) with --proxy; "" if none */
-    int send_proxy;  /* the PROXY header version sent first; 0 if none */
+    char proxy[300];   /* "socks5h://HOST:PORT" (no credentials) with --proxy; "" if none */
+    int send_proxy;    /* the PROXY header version sent first; 0 if none */
+    int have_sockopts; /* with sockopts, once connected: */
+    se_sockopts_state sockopts; /* the options in force, read back */
 } se_client_result;
 
 /* Runs one session sending PAYLOAD (owned by the caller) and fills RESULT.

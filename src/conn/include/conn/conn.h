@@ -89,6 +89,12 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
  * borrowed; NULL clears. Returns 0 or an error (SE_ENOMEM). */
 int se_conn_set_source(se_conn *conn, const struct sockaddr *source);
 
+/* Calls SETUP(sock, family, ARG) on each connect attempt's socket before it
+ * binds and connects (socket options); an error fails that attempt. Call
+ * before se_conn_connect. Returns 0, SE_EINVAL (not IDLE) or SE_ENOMEM. */
+int se_conn_set_socket_setup(se_conn *conn, int (*setup)(se_socket sock, int family, void *arg),
+                             void *arg);
+
 /* Adopts an accepted, non-blocking socket: CONN owns SOCK and opens its
  * filters (it is OPEN at once when it has none). */
 void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage *peer);

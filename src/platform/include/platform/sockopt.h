@@ -54,6 +54,38 @@ int se_sockopt_get_rcvbuf(se_socket sock, int *bytes);
 int se_sockopt_bind_device(se_socket sock, const char *ifname);
 int se_sockopt_get_device(se_socket sock, char *buf, size_t size);
 
+/* A set of options to apply to every socket of a program (its command
+ * line). Zero-initialised, it changes nothing. */
+typedef struct se_sockopts {
+    int nodelay;   /* 0: leave; 1: TCP_NODELAY on; -1: off */
+    int keepalive; /* nonzero: enable, with KA's timing */
+    se_keepalive ka;
+    int mss;            /* 0: leave */
+    int tos;            /* -1: leave; else the TOS byte */
+    int sndbuf, rcvbuf; /* 0: leave */
+    const char *device; /* NULL: leave */
+} se_sockopts;
+
+/* Nonzero when O sets anything. */
+int se_sockopts_given(const se_sockopts *o);
+
+/* Applies every option O sets to SOCK (of FAMILY). Returns 0, or the first
+ * failure's error with *WHAT naming its option ("--mss"). */
+int se_sockopts_apply(se_socket sock, int family, const se_sockopts *o, const char **what);
+
+/* The options in force on a socket, read back; -1 where the OS cannot
+ * tell (see the getters). */
+typedef struct se_sockopts_state {
+    int nodelay;
+    int keepalive; /* SO_KEEPALIVE */
+    se_keepalive ka;
+    int mss, tos, sndbuf, rcvbuf;
+    char device[32]; /* "" when not bound to one */
+} se_sockopts_state;
+
+/* Reads SOCK's options (of FAMILY) into *OUT. */
+void se_sockopts_read(se_socket sock, int family, se_sockopts_state *out);
+
 /* DSCP: "ef", "af11".."af43", "cs0".."cs7", "le", "va" or a number 0..63
  * into *DSCP. Returns 0 or -1 for anything else. */
 int se_dscp_parse(const char *text, int *dscp);
