@@ -158,7 +158,7 @@ int se_cmd_server(int argc, char **argv)
     opt.listen_source = SE_LISTEN_BIND;
     opt.proxy_timeout_ms = 5000;
     opt.sockopts.tos = -1;
-    int quiet = 0, verbose = 0, port, port_given = 0;
+    int quiet = 0, verbose = 0, port, port_given = 0, proxy_timeout_given = 0;
     uint64_t value;
     char err[256];
     se_args args;
@@ -222,6 +222,7 @@ int se_cmd_server(int argc, char **argv)
             break;
         case OPT_PROXY_TIMEOUT:
             duration = &opt.proxy_timeout_ms;
+            proxy_timeout_given = 1;
             break;
         case OPT_PROXY_PROTOCOL:
             opt.proxy_protocol = 1;
@@ -309,6 +310,8 @@ int se_cmd_server(int argc, char **argv)
         return se_usage_error("--proxy-protocol needs --proxy-from CIDR: the proxies to trust");
     if (!opt.proxy_protocol && opt.proxy_from.allow_count)
         return se_usage_error("--proxy-from goes with --proxy-protocol");
+    if (!opt.proxy_protocol && proxy_timeout_given)
+        return se_usage_error("--proxy-timeout goes with --proxy-protocol");
     if (opt.proxy_protocol && opt.proxy_timeout_ms == 0)
         return se_usage_error("--proxy-timeout: must be more than 0");
     if (opt.udp_rate && !opt.udp)

@@ -6,6 +6,7 @@
 #include "conn/proxy_filter.h"
 #include "conn/tunnel_filter.h"
 #include "util/pattern.h"
+#include "util/sockopt_text.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -342,7 +343,8 @@ static void on_connect(se_conn *conn, int status)
     client *c = client_of(conn);
     if (status && c->sockopt_bad) {
         c->res->error = status;
-        set_verdict(c, SE_VERDICT_ERROR, "cannot set %s: %s", c->sockopt_bad, se_strerror(status));
+        set_verdict(c, SE_VERDICT_ERROR, "cannot set %s: %s", c->sockopt_bad,
+                    se_sockopt_error_text(c->sockopt_bad, status));
         se_conn_abort(conn);
         return;
     }

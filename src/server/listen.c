@@ -61,11 +61,10 @@ static int bind_all(server *srv, worker *w, int extra_flags)
             se_socket_listen(addr, se_addr_len(addr), a->flags | extra_flags, SOMAXCONN, &sock);
         if (err)
             return err;
-        const char *what = "";
-        if ((err = se_sockopts_apply(sock, addr->sa_family, &srv->opt->sockopts, &what)) != 0) {
-            fprintf(stderr, "sockecho server: cannot set %s: %s\n", what, se_strerror(err));
+        if ((err = se_sockopts_apply(sock, addr->sa_family, &srv->opt->sockopts,
+                                     &srv->sockopt_failed)) != 0) {
             se_socket_close(sock);
-            return SE_EINVAL;
+            return err;
         }
         if (w)
             se_io_init(&w->listeners[w->listener_count++], sock, on_accept, w);
@@ -228,6 +227,11 @@ int se_listen_setup(server *srv)
         err = open_udp(srv);
         if (err)
             what = "listen (UDP)";
+    }
+    if (err && srv->sockopt_failed) {
+        se_server_log(srv, 0, "cannot set %s: %s", srv->sockopt_failed,
+                      se_sockopt_error_text(srv->sockopt_failed, err));
+        return 1;
     }
     if (err) {
         if (err == SE_ENOSYS)

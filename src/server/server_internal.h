@@ -50,6 +50,7 @@ typedef struct server {
     int signals_relayed;
     atomic_int workers_done;
     se_mutex *output_lock;
+    const char *sockopt_failed; /* the socket option a listener refused */
 } server;
 
 /* Why a connection ended. */

@@ -2,6 +2,8 @@
 #include "util/sockopt_text.h"
 #include "util/json.h"
 
+#include <string.h>
+
 void se_sockopts_describe(const se_sockopts_state *s, char *buf, size_t size)
 {
     size_t n = 0;
@@ -68,4 +70,13 @@ void se_sockopts_json(FILE *out, const se_sockopts_state *s)
     else
         fprintf(out, "null");
     fprintf(out, "}");
+}
+
+const char *se_sockopt_error_text(const char *what, int err)
+{
+    if (err == SE_ENOENT && strcmp(what, "--bind-device") == 0)
+        return "no such network interface";
+    if (err == SE_ENOSYS)
+        return "not supported on this system";
+    return se_strerror(err);
 }

@@ -45,7 +45,8 @@ def test_client_options_read_back(ctx):
         # An interface that does not exist fails the session clearly.
         res = run_client(ctx, ['--bind-device', 'nosuch0', '127.0.0.1',
                                server.port])
-        check(res.rc == 1 and 'cannot set --bind-device' in res.err,
+        check(res.rc == 1 and 'cannot set --bind-device: no such network '
+              'interface' in res.err,
               'unknown interface: exit %s, %r', res.rc, res.err)
 
 
@@ -60,6 +61,13 @@ def test_server_options_read_back(ctx):
     _check_state(listening[0]['socket'], 'server listener')
     check('socket options on 127.0.0.1' in err, '-v line missing: %r',
           err[-300:])
+    # An option the listener refuses: one line, exit 1.
+    res = run_sockecho(ctx, ['server'] + LOCAL + ['--bind-device', 'nosuch0'],
+                       timeout=ctx.t(10))
+    lines = res.err_lines()
+    check(res.rc == 1 and len(lines) == 1 and
+          'no such network interface' in lines[0], 'exit %s, %r', res.rc,
+          res.err)
 
 
 def test_bench_options_applied(ctx):

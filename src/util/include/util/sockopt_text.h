@@ -11,6 +11,10 @@
  * 131072, rcvbuf 131072, device lo" (what the OS cannot tell is left out). */
 void se_sockopts_describe(const se_sockopts_state *s, char *buf, size_t size);
 
+/* Why setting option WHAT ("--mss") failed with ERR, in words ("no such
+ * network interface" for --bind-device's SE_ENOENT). */
+const char *se_sockopt_error_text(const char *what, int err);
+
 /* Writes ,"socket":{...} (the state as a JSON member) to OUT. */
 void se_sockopts_json(FILE *out, const se_sockopts_state *s);
 
