@@ -252,6 +252,7 @@ TEST(proxy_filter_own_address_and_local)
     pair_start(&p);
     CHECK_EQ_INT(se_conn_push_proxy_send(p.client.conn, 2, NULL), 0);
     pair_accept(&p, 1, 5000);
+    RUN_UNTIL(p.loop, p.client.connected);
     CHECK_EQ_INT(se_conn_write(p.client.conn, "x", 1), 0);
     RUN_UNTIL(p.loop, p.server.len == 1 || p.server.error);
     CHECK_EQ_INT(p.rx.status, SE_PROXY_RX_ACCEPTED);
