@@ -6,6 +6,8 @@
 #include "client/client.h"
 #include "client/progress.h"
 #include "client/udp_client.h"
+#include "tls_options.h"
+#include "tls_report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,12 @@ static const char client_usage[] =
     "      --udp               UDP echo: --count datagrams, each awaited --timeout\n"
     "      --count N           datagrams to send with --udp (default 5)\n"
     "      --timeout T         wait for each datagram's echo (default 1s)\n"
+    "      --tls               TLS: verify the server, half-close with close_notify\n"
+    "      --tls-ca FILE       trusted CAs (PEM; default: the system store)\n"
+    "      --tls-insecure      do not verify the server's certificate or name\n"
+    "      --tls-servername N  name to verify and send as SNI (default: HOST)\n"
+    "      --tls-alpn LIST     ALPN protocols, comma-separated\n"
+    "      --tls-min 1.2|1.3   lowest TLS version (default 1.2)\n"
     "      --json              print one JSON object instead of the report\n"
     "  -q, --quiet             print nothing; the exit code is the verdict\n"
     "  -v, --verbose           log connect attempts and the verdict\n"
@@ -62,7 +70,7 @@ static const char client_usage[] =
     "\n"
     "Durations: 500ms, 1.5s, 2m (a bare number is seconds).\n"
     "Exit codes (verdicts): 0 complete, 1 error, 2 usage, 3 resolve, 4 refused,\n"
-    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout.\n"
+    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout, 11 tls.\n"
     "\n"
     "Examples:\n"
     "  sockecho client 127.0.0.1\n"
@@ -89,6 +97,12 @@ static const se_optdef client_options[] = {
     {"udp", 0, 0, OPT_UDP},
     {"count", 0, 1, OPT_COUNT},
     {"timeout", 0, 1, OPT_TIMEOUT},
+    {"tls", 0, 0, SE_OPT_TLS},
+    {"tls-ca", 0, 1, SE_OPT_TLS_CA},
+    {"tls-insecure", 0, 0, SE_OPT_TLS_INSECURE},
+    {"tls-servername", 0, 1, SE_OPT_TLS_SERVERNAME},
+    {"tls-alpn", 0, 1, SE_OPT_TLS_ALPN},
+    {"tls-min", 0, 1, SE_OPT_TLS_MIN},
     {NULL, 0, 0, 0},
 };
 
@@ -128,6 +142,7 @@ int se_cmd_client(int argc, char **argv)
     int have_size = 0, json = 0, quiet = 0, verbose = 0, positional = 0, port, udp = 0;
     int udp_only = 0; /* an option that only --udp uses was given */
     se_udp_options udp_opt = {NULL, 0, 1, 5, 1000};
+    se_cli_tls tls = {0};
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -138,6 +153,11 @@ int se_cmd_client(int argc, char **argv)
         if (id == SE_ARG_ERROR)
             return se_usage_error("%s", err);
         const char *v = args.value;
+        if (se_cli_tls_is_option(id)) {
+            if (se_cli_tls_parse(&tls, id, args.name, v, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            continue;
+        }
         switch (id) {
         case SE_ARG_POSITIONAL:
             if (positional == 0) {
@@ -240,6 +260,10 @@ int se_cmd_client(int argc, char **argv)
                               SOCKECHO_BACKENDS);
     if (udp_only && !udp)
         return se_usage_error("--count and --timeout go with --udp");
+    if (se_cli_tls_check(&tls, err, sizeof err))
+        return se_usage_error("%s", err);
+    if (udp && tls.enabled)
+        return se_usage_error("--udp excludes --tls");
     if (udp && (file || opt.output_path || opt.expect_trailer))
         return se_usage_error("--udp excludes --file, --output and --expect-trailer");
     if (udp && have_size && (size == 0 || size > 65507))
@@ -254,11 +278,17 @@ int se_cmd_client(int argc, char **argv)
     FILE *report = opt.output_path && strcmp(opt.output_path, "-") == 0 ? stderr : stdout;
     if (verbose)
         opt.log = stderr;
+    se_tls_config *tls_config = NULL;
+    if (se_cli_tls_config(&tls, 0, &tls_config, err, sizeof err))
+        return se_usage_error("%s", err);
+    opt.tls = tls_config;
+    opt.tls_servername = tls.servername;
 
     int rc = se_platform_init();
     if (rc) {
         fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
                 se_strerror(rc));
+        se_tls_config_free(tls_config);
         return 1;
     }
     se_payload payload;
@@ -266,6 +296,7 @@ int se_cmd_client(int argc, char **argv)
         rc = se_payload_stream(&payload, file);
         if (rc) {
             fprintf(stderr, "%s: cannot open %s: %s\n", se_command_name, file, se_strerror(rc));
+            se_tls_config_free(tls_config);
             se_platform_cleanup();
             return se_verdict_exit_code(SE_VERDICT_ERROR);
         }
@@ -285,6 +316,8 @@ int se_cmd_client(int argc, char **argv)
     }
     se_client_result result;
     se_verdict verdict = se_client_run(&opt, &payload, &result);
+    if (verbose)
+        se_report_tls_line(stderr, &result);
     int connected = result.address[0] != '\0';
     if (json) {
         se_report_client_json(report, &result, opt.host);
@@ -299,6 +332,7 @@ int se_cmd_client(int argc, char **argv)
     }
     fflush(report);
     se_client_result_free(&result);
+    se_tls_config_free(tls_config);
     se_payload_close(&payload);
     se_platform_cleanup();
     return se_verdict_exit_code(verdict);

@@ -1,5 +1,6 @@
 /* Client report formats; see report.h. */
 #include "cli/report.h"
+#include "tls_report.h"
 #include "util/json.h"
 
 void se_report_client_text(FILE *out, const se_client_result *r)
@@ -54,7 +55,9 @@ void se_report_client_json(FILE *out, const se_client_result *r, const char *hos
         se_json_string(out, a->status ? se_err_name(a->status) : "connected");
         fprintf(out, ",\"ms\":%.3f}", a->ms);
     }
-    fprintf(out, "]}\n");
+    fprintf(out, "]");
+    se_report_tls_json(out, r);
+    fprintf(out, "}\n");
 }
 
 static double loss_pct(const se_udp_result *r)

@@ -3,6 +3,7 @@
 #include "cli/options.h"
 #include "platform/platform.h"
 #include "server/server.h"
+#include "tls_options.h"
 
 #include <string.h>
 
@@ -63,6 +64,13 @@ static const char server_usage[] =
     "      --fault SPEC         rst-after=N, stall-after=N, close-early=N,\n"
     "                           slow-read=BYTES (per second)\n"
     "      --stats-interval T   print statistics every T (and at exit)\n"
+    "      --tls                TLS on every TCP connection; without --tls-cert, an\n"
+    "                           ephemeral self-signed certificate (its SHA-256 in\n"
+    "                           the listening line)\n"
+    "      --tls-cert FILE      certificate chain (PEM; on Windows a .pfx with its key)\n"
+    "      --tls-key FILE       private key (PEM; default: in --tls-cert's file)\n"
+    "      --tls-alpn LIST      ALPN protocols to agree to (default: the client's first)\n"
+    "      --tls-min 1.2|1.3    lowest TLS version (default 1.2)\n"
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
@@ -96,6 +104,11 @@ static const se_optdef server_options[] = {
     {"inetd", 0, 0, OPT_INETD},
     {"udp", 0, 0, OPT_UDP},
     {"udp-rate", 0, 1, OPT_UDP_RATE},
+    {"tls", 0, 0, SE_OPT_TLS},
+    {"tls-cert", 0, 1, SE_OPT_TLS_CERT},
+    {"tls-key", 0, 1, SE_OPT_TLS_KEY},
+    {"tls-alpn", 0, 1, SE_OPT_TLS_ALPN},
+    {"tls-min", 0, 1, SE_OPT_TLS_MIN},
     {"trailer", 0, 1, OPT_TRAILER},
     {"delay-after-eof", 0, 1, OPT_DELAY_AFTER_EOF},
     {"fault", 0, 1, OPT_FAULT},
@@ -150,6 +163,7 @@ int se_cmd_server(int argc, char **argv)
     opt.listen_source = SE_LISTEN_BIND;
     int quiet = 0, verbose = 0, port, port_given = 0;
     uint64_t value;
+    se_cli_tls tls = {0};
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -161,6 +175,11 @@ int se_cmd_server(int argc, char **argv)
             return se_usage_error("%s", err);
         const char *v = args.value;
         uint64_t *duration = NULL, *count = NULL;
+        if (se_cli_tls_is_option(id)) {
+            if (se_cli_tls_parse(&tls, id, args.name, v, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            continue;
+        }
         switch (id) {
         case SE_ARG_POSITIONAL:
             return se_usage_error("unexpected argument '%.40s'", v);
@@ -280,15 +299,28 @@ int se_cmd_server(int argc, char **argv)
     if (opt.backend && se_check_backend(opt.backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
                               SOCKECHO_BACKENDS);
+    if (se_cli_tls_check(&tls, err, sizeof err))
+        return se_usage_error("%s", err);
     opt.verbosity = quiet ? 0 : 1 + (verbose > 2 ? 2 : verbose);
+    se_tls_config *tls_config = NULL;
+    if (se_cli_tls_config(&tls, 1, &tls_config, err, sizeof err))
+        return se_usage_error("%s", err);
+    if (tls_config && se_tls_config_selftest(tls_config, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: --tls: %s\n", se_command_name, err);
+        se_tls_config_free(tls_config);
+        return 1;
+    }
+    opt.tls = tls_config;
 
     int rc = se_platform_init();
     if (rc) {
         fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
                 se_strerror(rc));
+        se_tls_config_free(tls_config);
         return 1;
     }
     rc = se_server_run(&opt);
     se_platform_cleanup();
+    se_tls_config_free(tls_config);
     return rc;
 }

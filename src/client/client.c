@@ -3,6 +3,7 @@
 
 #include "client/progress.h"
 #include "conn/conn.h"
+#include "conn/tls_filter.h"
 #include "util/pattern.h"
 
 #include <stdarg.h>
@@ -22,6 +23,7 @@ typedef struct client {
     se_client_result *res;
     se_loop *loop;
     se_conn *conn;
+    se_tls_filter *tls; /* with options.tls */
     se_timer idle_timer, drain_timer, pump_timer, progress_timer;
     char *chunk;  /* payload about to be sent */
     char *expect; /* expected echo, for comparison */
@@ -181,13 +183,19 @@ static void on_eof(se_conn *conn)
     if (c->shutdown_ns)
         c->res->close_ms = ms_between(c->shutdown_ns, se_now_ns());
     uint64_t total = expected_total(c);
-    if (!c->payload->finished || c->res->bytes_received < total)
+    /* Over TLS the end of the echo is the server's close_notify: a FIN
+     * without it may have cut the stream anywhere. */
+    int cut = c->tls && !se_tls_filter_close_received(c->tls);
+    if (!c->payload->finished || c->res->bytes_received < total || cut)
         set_verdict(c, SE_VERDICT_TRUNCATED,
-                    "truncated: the server closed after %llu of %llu bytes%s",
+                    "truncated: the server closed after %llu of %llu bytes%s%s",
                     (unsigned long long)c->res->bytes_received, (unsigned long long)total,
                     !c->payload->finished    ? " sent so far"
                     : c->opt->expect_trailer ? " (echo and trailer)"
-                                             : "");
+                                             : "",
+                    cut ? ", without TLS close_notify (a truncation attack, or something in "
+                          "between that cut the stream)"
+                        : "");
     se_conn_close(conn);
 }
 
@@ -198,7 +206,9 @@ static void on_error(se_conn *conn, int err)
     client *c = client_of(conn);
     if (!c->verdict_set)
         c->res->error = err;
-    if (se_err_is_reset(err))
+    if (err == SE_ETLS && c->tls)
+        set_verdict(c, SE_VERDICT_TLS, "tls: %s", se_tls_filter_error(c->tls));
+    else if (se_err_is_reset(err))
         set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
                     se_strerror(err), (unsigned long long)se_conn_bytes_out(conn),
                     (unsigned long long)c->res->bytes_received);
@@ -254,6 +264,11 @@ static void on_close(se_conn *conn)
     if (c->opt->progress)
         se_progress_clear(c->opt->progress);
     c->res->bytes_sent = se_conn_bytes_out(conn);
+    if (c->tls) {
+        c->res->bytes_sent = se_tls_filter_plain_sent(c->tls);
+        c->res->tls_close_notify_sent = se_tls_filter_close_sent(c->tls);
+        c->res->tls_close_notify_received = se_tls_filter_close_received(c->tls);
+    }
     se_loop_stop(c->loop);
 }
 
@@ -311,10 +326,25 @@ static void describe_connect_failure(client *c)
 static void on_connect(se_conn *conn, int status)
 {
     client *c = client_of(conn);
+    int tcp_connected =
+        c->res->attempt_count && !c->res->attempts[c->res->attempt_count - 1].status;
+    if (status && c->tls && tcp_connected) {
+        c->res->error = status;
+        if (status == SE_ETLS)
+            set_verdict(c, SE_VERDICT_TLS, "tls: %s", se_tls_filter_error(c->tls));
+        else
+            set_verdict(c, SE_VERDICT_TLS, "tls: the handshake failed: %s", se_strerror(status));
+        se_conn_abort(conn);
+        return;
+    }
     if (status) {
         describe_connect_failure(c);
         se_conn_abort(conn);
         return;
+    }
+    if (c->tls) {
+        c->res->tls_handshake_done = 1;
+        se_tls_filter_info(c->tls, &c->res->tls);
     }
     c->connected_ns = se_now_ns();
     se_addr_host(se_conn_peer(conn), c->res->address, sizeof c->res->address);
@@ -355,6 +385,7 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     c.opt = opt;
     c.payload = payload;
     c.res = result;
+    result->tls_used = opt->tls != NULL;
     result->connect_ms = result->transfer_ms = result->close_ms = -1;
 
     int err = 0;
@@ -381,7 +412,13 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
             set_verdict(&c, SE_VERDICT_ERROR, "out of memory");
         } else {
             *(client **)se_conn_owner(c.conn) = &c;
-            if ((err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
+            if (opt->tls &&
+                (err = se_tls_filter_push(c.conn, opt->tls,
+                                          opt->tls_servername ? opt->tls_servername : opt->host,
+                                          &c.tls)) != 0) {
+                set_verdict(&c, SE_VERDICT_ERROR, "cannot start TLS: %s", se_strerror(err));
+                se_conn_close(c.conn); /* freed by the loop below */
+            } else if ((err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
                 set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
                 se_conn_close(c.conn); /* freed by the loop below */
             }

@@ -4,6 +4,7 @@
  * idle.c's, admission is admission.c's. */
 #include "server_internal.h"
 
+#include "conn/tls_filter.h"
 #include "util/pattern.h"
 
 #include <stdlib.h>
@@ -185,7 +186,9 @@ int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer
 {
     const se_server_options *opt = w->srv->opt;
     se_conn *conn = se_conn_new(w->loop, &echo_callbacks, sizeof(client_conn));
-    if (!conn || se_fault_filter_push(conn, opt) != 0) {
+    /* TLS next to the socket, the faults above it: they act on the echo. */
+    if (!conn || (opt->tls && se_tls_filter_push(conn, opt->tls, NULL, NULL) != 0) ||
+        se_fault_filter_push(conn, opt) != 0) {
         if (conn)
             se_conn_discard(conn);
         se_socket_abort(sock);

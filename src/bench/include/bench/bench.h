@@ -31,7 +31,9 @@ typedef struct se_bench_options {
     uint64_t connect_timeout_ms, timeout_ms;
     const char *source_range; /* CIDR; NULL: the default for the target */
     int json;
-    int progress; /* live progress line on stderr */
+    int progress;               /* live progress line on stderr */
+    struct se_tls_config *tls;  /* TLS on every connection (conn/tls_config.h); NULL: none */
+    const char *tls_servername; /* the name verified and sent as SNI; NULL: host */
 } se_bench_options;
 
 /* "rr", "rate", ...: static. */

@@ -5,6 +5,7 @@
 #define SOCKECHO_CLIENT_H
 
 #include "client/payload.h"
+#include "conn/tls_config.h"
 #include "util/verdict.h"
 #include "platform/platform.h"
 
@@ -23,6 +24,8 @@ typedef struct se_client_options {
     void (*on_echo)(void *arg, const char *data, size_t len);
     void *echo_arg;
     struct se_progress *progress; /* live progress line (progress.h); NULL: none */
+    se_tls_config *tls;           /* TLS over the connection; NULL: plain TCP */
+    const char *tls_servername;   /* the name verified and sent as SNI; NULL: HOST */
 } se_client_options;
 
 typedef struct se_attempt {
@@ -46,6 +49,11 @@ typedef struct se_client_result {
     double connect_ms, transfer_ms, close_ms; /* < 0: did not happen */
     se_attempt *attempts;                     /* owned; free with se_client_result_free */
     size_t attempt_count;
+    /* With TLS (options.tls): the session, once its handshake is done. */
+    int tls_used;
+    int tls_handshake_done;
+    se_tls_info tls;
+    int tls_close_notify_sent, tls_close_notify_received;
 } se_client_result;
 
 /* Runs one session sending PAYLOAD (owned by the caller) and fills RESULT.

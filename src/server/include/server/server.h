@@ -49,8 +49,9 @@ typedef struct se_server_options {
     uint64_t delay_after_eof_ms; /* hold the last echo this long after FIN */
     se_fault_kind fault;
     uint64_t fault_value;
-    int udp;           /* also echo UDP datagrams on the same port */
-    uint64_t udp_rate; /* datagrams per second per source; 0: no cap */
+    struct se_tls_config *tls; /* TLS on every TCP connection (conn/tls_config.h); NULL: none */
+    int udp;                   /* also echo UDP datagrams on the same port */
+    uint64_t udp_rate;         /* datagrams per second per source; 0: no cap */
 } se_server_options;
 
 /* Runs the server until --once is done or a stop signal has been handled.

@@ -15,7 +15,8 @@ typedef enum {
     SE_VERDICT_EXCESS,
     SE_VERDICT_MISMATCH,
     SE_VERDICT_RESET,
-    SE_VERDICT_TIMEOUT
+    SE_VERDICT_TIMEOUT,
+    SE_VERDICT_TLS /* the TLS handshake failed or the peer was rejected */
 } se_verdict;
 
 /* "complete", "mismatch", ...: static. */
