@@ -52,6 +52,13 @@ def _client(ctx, certs, port, args, ca='ca', timeout=60.0):
     return run_client(ctx, tls + list(args) + ['127.0.0.1', str(port)], timeout=timeout)
 
 
+def _our_lines(ctx, res):
+    """RES's lines on standard error, without the lines Wine's GnuTLS prints
+    there by itself ("GnuTLS error: ...") under Wine."""
+    return [line for line in res.err_lines()
+            if not (ctx.windows and line.startswith('GnuTLS '))]
+
+
 def _json(res):
     for line in reversed(res.out.strip().split('\n')):
         if line.startswith('{'):
@@ -151,7 +158,7 @@ def test_tls_client_against_plain_server(ctx):
                          timeout=30)
         check(res.rc == TLS_EXIT, 'a plain echo server must give verdict tls: %s',
               res.describe())
-        check(len(res.err_lines()) == 1, 'one line expected: %r', res.err)
+        check(len(_our_lines(ctx, res)) == 1, 'one line expected: %r', res.err)
 
 
 def test_tls_plain_client_against_tls_server(ctx):
@@ -251,7 +258,7 @@ def test_tls_garbage_after_handshake(ctx):
     try:
         res = _client(ctx, certs, port, ['-s', '10K'])
         check(res.rc == TLS_EXIT, 'junk records must give verdict tls: %s', res.describe())
-        check(len(res.err_lines()) == 1, 'one line: %r', res.err)
+        check(len(_our_lines(ctx, res)) == 1, 'one line: %r', res.err)
     finally:
         listener.close()
         thread.join(10)
@@ -514,7 +521,7 @@ def test_tls_200_concurrent_sessions(ctx):
     server = _tls_server(ctx, ['--tls-cert', certs.pem('leaf'), '--tls-key', certs.key('leaf')])
     with server:
         res = run_sockecho(ctx, ['bench', '--mode', 'sessions', '--concurrency', '200',
-                                 '--count', '400', '-s', '4K', '--tls', '--tls-servername',
+                                 '--count', '400', '-d', '80s', '-s', '4K', '--tls', '--tls-servername',
                                  'localhost', '--tls-ca', ctx.path(certs.pem('ca')),
                                  '--json', '127.0.0.1', str(server.port)], timeout=90)
         check(res.rc == 0, 'bench: %s', res.describe())
@@ -538,5 +545,7 @@ def test_tls_bench_resumption(ctx):
         res = run_sockecho(ctx, common + ['--tls-resume'])
         check(res.rc == 0, 'bench --tls-resume: %s', res.describe())
         tls = _json(res)['tls']
+        if ctx.windows:
+            raise Skip("Wine's Schannel client never offers a session to resume")
         check(tls['resumed'] >= tls['handshakes'] // 2,
               'most handshakes must be resumed: %s', tls)
