@@ -469,7 +469,7 @@ void se_tls_get_info(const se_tls *t, se_tls_info *info)
     const unsigned char *alpn = NULL;
     unsigned int alpn_len = 0;
     SSL_get0_alpn_selected(t->ssl, &alpn, &alpn_len);
-    if (alpn_len < sizeof info->alpn) {
+    if (alpn && alpn_len < sizeof info->alpn) {
         memcpy(info->alpn, alpn, alpn_len);
         info->alpn[alpn_len] = '\0';
     }
