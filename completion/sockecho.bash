@@ -28,7 +28,11 @@ _sockecho()
         COMPREPLY=($(compgen -W 'rst-after= stall-after= close-early= slow-read=' -- "$cur"))
         return 0
         ;;
-    -f | --file | -o | --output)
+    --tls-min)
+        COMPREPLY=($(compgen -W '1.2 1.3' -- "$cur"))
+        return 0
+        ;;
+    -f | --file | -o | --output | --tls-ca | --tls-cert | --tls-key)
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
@@ -38,21 +42,23 @@ _sockecho()
     client)
         opts='-4 -6 -m --message -f --file -s --size --seed -o --output
               --connect-timeout --idle-timeout --drain-timeout --expect-trailer
-              --backend --udp --count --timeout --json -q --quiet -v --verbose
+              --backend --udp --count --timeout --tls --tls-ca --tls-insecure
+              --tls-servername --tls-alpn --tls-min --json -q --quiet -v --verbose
               -h --help'
         ;;
     server)
         opts='-p --port -b --bind -4 -6 --systemd --inetd --threads --backend
               --max-buffer --max-conns --max-per-source --allow --deny
               --idle-timeout --drain-timeout --once --udp --udp-rate --trailer
-              --delay-after-eof --fault --stats-interval --json -q --quiet -v --verbose
-              -vv -h --help'
+              --delay-after-eof --fault --tls --tls-cert --tls-key --tls-alpn --tls-min
+              --stats-interval --json -q --quiet -v --verbose -vv -h --help'
         ;;
     bench)
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
               -n --count -d --duration -w --warmup -t --threads --seed
               --source-range --connect-timeout --timeout --interval --json
-              --backend -4 -6 -h --help'
+              --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn
+              --tls-min --tls-resume -4 -6 -h --help'
         ;;
     *)
         return 0
