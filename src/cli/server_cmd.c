@@ -64,7 +64,7 @@ static const char server_usage[] =
     "      --fault SPEC         rst-after=N, stall-after=N, close-early=N,\n"
     "                           slow-read=BYTES (per second)\n"
     "      --stats-interval T   print statistics every T (and at exit)\n"
-    "      --tls                TLS; self-signed unless --tls-cert F, --tls-key F\n"
+    "      --tls, --tls-cert FILE, --tls-key FILE  TLS (none given: self-signed)\n"
     "      --tls-alpn L, --tls-min 1.2|1.3  ALPN to agree to; lowest TLS version\n"
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors only\n"
