@@ -44,7 +44,11 @@ _sockecho()
         COMPREPLY=($(compgen -W 'socks5:// socks5h:// http://' -- "$cur"))
         return 0
         ;;
-    -f | --file | -o | --output)
+    --tls-min)
+        COMPREPLY=($(compgen -W '1.2 1.3' -- "$cur"))
+        return 0
+        ;;
+    -f | --file | -o | --output | --tls-ca | --tls-cert | --tls-key)
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
@@ -56,6 +60,7 @@ _sockecho()
               --connect-timeout --idle-timeout --drain-timeout --expect-trailer
               --backend --proxy --send-proxy --proxy-source --udp --count --timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device
+              --tls --tls-ca --tls-insecure --tls-servername --tls-alpn --tls-min
               --json -q --quiet -v --verbose -h --help'
         ;;
     server)
@@ -63,15 +68,16 @@ _sockecho()
               --max-buffer --max-conns --max-per-source --allow --deny
               --proxy-protocol --proxy-from --proxy-timeout --idle-timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --drain-timeout --once --udp --udp-rate --trailer
-              --delay-after-eof --fault --stats-interval --json -q --quiet -v --verbose
-              -vv -h --help'
+              --delay-after-eof --fault --tls --tls-cert --tls-key --tls-alpn --tls-min
+              --stats-interval --json -q --quiet -v --verbose -vv -h --help'
         ;;
     bench)
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
               -n --count -d --duration -w --warmup -t --threads --seed
               --source-range --send-proxy --proxy-source --connect-timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --timeout --interval --json
-              --backend -4 -6 -h --help'
+              --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn
+              --tls-min --tls-resume -4 -6 -h --help'
         ;;
     *)
         return 0

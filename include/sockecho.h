@@ -100,7 +100,8 @@ enum {
     SOCKECHO_EAI_FAIL = -3968,
     SOCKECHO_EAI_FAMILY = -3967, /* no address of the requested family */
     SOCKECHO_EUNKNOWN = -3966,   /* an OS error without a portable code */
-    SOCKECHO_EINJECTED = -3965   /* a fault the server injected on purpose (--fault) */
+    SOCKECHO_EINJECTED = -3965,  /* a fault the server injected on purpose (--fault) */
+    SOCKECHO_ETLS = -3964        /* a TLS handshake or record failed */
 };
 
 /* The name of CODE ("ECONNREFUSED"; "EUNKNOWN" for a code outside the

@@ -26,6 +26,9 @@ esac
 # wine64: /usr/lib/wine/wine64, the loader that runs a 64-bit .exe.
 # gcc recommends (and so, with --no-install-recommends, does not bring)
 # libc6-dev; the ASan/UBSan runtimes come with gcc-12 (libgcc-12-dev).
+# TLS: libssl-dev (OpenSSL 3, the native build's TLS), openssl (the tests'
+# certificates), stunnel4 and haproxy (TLS terminators in the tests);
+# libgnutls30: Wine's Schannel runs on GnuTLS.
 packages=(
     cmake:cmake
     make:make
@@ -52,6 +55,10 @@ packages=(
     haproxy:/usr/sbin/haproxy
     dante-server:/usr/sbin/danted
     tinyproxy:/usr/bin/tinyproxy
+    libssl-dev:/usr/include/openssl/ssl.h
+    openssl:openssl
+    stunnel4:stunnel4
+    libgnutls30:-
 )
 
 missing_pkgs=()

@@ -18,6 +18,7 @@ static const struct {
     {SE_FAULT_TIMEOUT, SE_VERDICT_TIMEOUT},
     {SE_FAULT_REFUSED, SE_VERDICT_REFUSED},
     {SE_FAULT_CONNECT_FAILED, SE_VERDICT_UNREACHABLE},
+    {SE_FAULT_TLS, SE_VERDICT_TLS},
     {SE_FAULT_OTHER, SE_VERDICT_ERROR},
 };
 
@@ -148,6 +149,12 @@ void se_bench_report_json(FILE *out, const se_bench_summary *sum)
             "\"open_peak\":%llu}",
             (unsigned long long)s->opened, (unsigned long long)s->complete,
             (unsigned long long)s->failed, (unsigned long long)sum->open_peak);
+    if (o->tls)
+        fprintf(out, ",\"tls\":{\"handshakes\":%llu,\"resumed\":%llu,\"handshakes_per_s\":%.1f}",
+                (unsigned long long)s->tls_handshakes, (unsigned long long)s->tls_resumed,
+                per_s(s->tls_handshakes, sum->elapsed_s));
+    else
+        fprintf(out, ",\"tls\":null");
     json_errors(out, s);
     fprintf(out, ",\"first_error\":");
     if (s->first_error[0])
@@ -204,6 +211,10 @@ void se_bench_report_text(FILE *out, const se_bench_summary *sum)
     for (int p = 0; p < SE_PHASES; p++)
         if (phase_applies(o->mode, (se_phase)p))
             text_hist(out, labels[p], &s->latency[p]);
+    if (o->tls)
+        fprintf(out, "%-13s %llu handshakes (%.0f/s), %llu resumed\n", "tls",
+                (unsigned long long)s->tls_handshakes, per_s(s->tls_handshakes, secs),
+                (unsigned long long)s->tls_resumed);
     fprintf(out, "%-13s %llu opened, %llu complete, %llu failed, at most %llu open\n",
             "connections", (unsigned long long)s->opened, (unsigned long long)s->complete,
             (unsigned long long)s->failed, (unsigned long long)sum->open_peak);

@@ -5,7 +5,8 @@
 #include <string.h>
 
 static const char *const fault_names[SE_FAULT_KINDS] = {
-    "mismatch", "excess", "truncated", "reset", "timeout", "refused", "connect_failed", "other",
+    "mismatch", "excess",         "truncated", "reset", "timeout",
+    "refused",  "connect_failed", "tls",       "other",
 };
 
 static const char *const phase_names[SE_PHASES] = {
@@ -26,6 +27,8 @@ void se_bench_stats_merge(se_bench_stats *into, const se_bench_stats *from)
     into->opened += from->opened;
     into->complete += from->complete;
     into->failed += from->failed;
+    into->tls_handshakes += from->tls_handshakes;
+    into->tls_resumed += from->tls_resumed;
     for (int i = 0; i < SE_FAULT_KINDS; i++)
         into->faults[i] += from->faults[i];
     if (!into->first_error[0])
@@ -38,6 +41,7 @@ void se_bench_stats_reset(se_bench_stats *s)
 {
     s->requests = s->sessions = s->bytes_sent = s->bytes_received = 0;
     s->opened = s->complete = s->failed = 0;
+    s->tls_handshakes = s->tls_resumed = 0;
     memset(s->faults, 0, sizeof s->faults);
     s->first_error[0] = '\0';
     for (int i = 0; i < SE_PHASES; i++)

@@ -185,8 +185,13 @@ static void connect_slot(se_bench_conn *bc)
         return;
     }
     *(se_bench_conn **)se_conn_owner(bc->conn) = bc;
-    int err = 0;
-    if (sh->sources) {
+    bc->tls = NULL;
+    const se_bench_options *opt = w->opt;
+    int err = opt->tls ? se_tls_filter_push(bc->conn, opt->tls,
+                                            opt->tls_servername ? opt->tls_servername : opt->host,
+                                            &bc->tls)
+                       : 0;
+    if (!err && sh->sources) {
         se_source_range_get(sh->sources, bc->id, &bc->source);
         err = se_conn_set_source(bc->conn, (const struct sockaddr *)&bc->source);
     }
@@ -259,6 +264,11 @@ static void on_connect(se_conn *conn, int status)
     se_bench_worker *w = bc->w;
     bc->connecting = 0;
     w->connecting--;
+    if (status == SE_ETLS && bc->tls) {
+        record_fault(bc, SE_FAULT_TLS, "tls: %s", se_tls_filter_error(bc->tls));
+        se_conn_abort(conn);
+        return;
+    }
     if (status) {
         se_fault f = status == SE_ECONNREFUSED ? SE_FAULT_REFUSED : SE_FAULT_CONNECT_FAILED;
         char where[SE_ADDRSTRLEN];
@@ -274,10 +284,17 @@ static void on_connect(se_conn *conn, int status)
     bc->connected_ns = now;
     bc->open = 1;
     w->ever_connected = 1;
+    se_tls_info tls;
+    if (bc->tls)
+        se_tls_filter_info(bc->tls, &tls);
     stats_lock(w);
     w->stats->opened++;
     if (++w->open_now > w->open_peak)
         w->open_peak = w->open_now;
+    if (bc->tls && in_window(w, now)) {
+        w->stats->tls_handshakes++;
+        w->stats->tls_resumed += tls.resumed != 0;
+    }
     stats_unlock(w);
     se_bench_record(bc, SE_PHASE_CONNECT, now - bc->start_ns, now);
     bc->last_progress_ms = se_loop_now(w->loop);
@@ -335,12 +352,14 @@ static void on_eof(se_conn *conn)
 {
     se_bench_conn *bc = slot_of(conn);
     se_bench_worker *w = bc->w;
-    if (!se_conn_shutdown_requested(conn) || bc->received < bc->sent) {
+    int cut = bc->tls && !se_tls_filter_close_received(bc->tls);
+    if (!se_conn_shutdown_requested(conn) || bc->received < bc->sent || cut) {
         record_fault(bc, SE_FAULT_TRUNCATED,
                      "truncated: the server's FIN came after %llu of %llu "
-                     "bytes%s",
+                     "bytes%s%s",
                      (unsigned long long)bc->received, (unsigned long long)bc->sent,
-                     se_conn_shutdown_requested(conn) ? "" : ", before our half-close");
+                     se_conn_shutdown_requested(conn) ? "" : ", before our half-close",
+                     cut ? ", without TLS close_notify" : "");
     } else {
         stats_lock(w);
         w->stats->complete++;
@@ -367,7 +386,13 @@ static void on_shutdown(se_conn *conn)
 
 static void on_error(se_conn *conn, int err)
 {
-    fail_with(slot_of(conn), err, "connection error");
+    se_bench_conn *bc = slot_of(conn);
+    if (err == SE_ETLS && bc->tls) {
+        record_fault(bc, SE_FAULT_TLS, "tls: %s", se_tls_filter_error(bc->tls));
+        se_conn_abort(conn);
+        return;
+    }
+    fail_with(bc, err, "connection error");
 }
 
 static void on_close(se_conn *conn)
@@ -375,6 +400,7 @@ static void on_close(se_conn *conn)
     se_bench_conn *bc = slot_of(conn);
     se_bench_worker *w = bc->w;
     bc->conn = NULL;
+    bc->tls = NULL; /* freed with the conn */
     if (bc->open) {
         stats_lock(w);
         w->open_now--;

@@ -11,6 +11,7 @@
 #include "bench/stats.h"
 #include "bench/stream.h"
 #include "conn/conn.h"
+#include "conn/tls_filter.h"
 
 #include <stdatomic.h>
 
@@ -29,7 +30,8 @@ typedef struct se_bench_shared {
 } se_bench_shared;
 
 struct se_bench_conn {
-    se_conn *conn; /* this slot's session; NULL between sessions */
+    se_conn *conn;      /* this slot's session; NULL between sessions */
+    se_tls_filter *tls; /* its TLS filter with --tls */
     se_bench_worker *w;
     uint64_t id;   /* distinct per connection (session) of the run */
     size_t origin; /* se_stream_origin(id) */

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/sockopt_args.h"
+#include "tls_options.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,13 +65,16 @@ static const char bench_usage[] =
     "      --connect-timeout T per-address connect timeout (default 5s)\n"
     "      --timeout T         fail a connection that waits T for a byte (10s)\n"
     "      --interval T        report every T too\n"
+    "      --tls, --tls-insecure  TLS, verified unless insecure (see sockecho client)\n"
+    "      --tls-ca FILE, --tls-servername NAME, --tls-alpn LIST, --tls-min 1.2|1.3\n"
+    "      --tls-resume        resume TLS sessions (to compare with full handshakes)\n"
     "      --json              JSON (NDJSON with --interval) instead of text\n"
     "      --backend NAME      event loop backend: %s\n"
     "  -4, -6                  use IPv4 / IPv6 addresses only\n"
     "  -h, --help              show this help\n"
     "\n"
     "Exit codes: 0 every byte verified, 1 error, 2 usage, 3 resolve, 4 refused,\n"
-    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout.\n"
+    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout, 14 tls.\n"
     "\n"
     "Examples:\n"
     "  sockecho bench --mode rr -c 50 -s 512 -d 5 127.0.0.1\n"
@@ -101,6 +105,13 @@ static const se_optdef bench_options[] = {
     {"interval", 0, 1, OPT_INTERVAL},
     {"json", 0, 0, OPT_JSON},
     {"backend", 0, 1, OPT_BACKEND},
+    {"tls", 0, 0, SE_OPT_TLS},
+    {"tls-ca", 0, 1, SE_OPT_TLS_CA},
+    {"tls-insecure", 0, 0, SE_OPT_TLS_INSECURE},
+    {"tls-servername", 0, 1, SE_OPT_TLS_SERVERNAME},
+    {"tls-alpn", 0, 1, SE_OPT_TLS_ALPN},
+    {"tls-min", 0, 1, SE_OPT_TLS_MIN},
+    {"tls-resume", 0, 0, SE_OPT_TLS_RESUME},
     {"help", 'h', 0, OPT_HELP},
     {NULL, 0, 0, 0},
 };
@@ -276,6 +287,7 @@ int se_cmd_bench(int argc, char **argv)
     opt.connect_timeout_ms = 5000;
     opt.timeout_ms = 10000;
     given g = {0};
+    se_cli_tls tls = {0};
     int positional = 0, port;
     char err[256];
     se_args args;
@@ -302,6 +314,11 @@ int se_cmd_bench(int argc, char **argv)
             positional++;
             continue;
         }
+        if (se_cli_tls_is_option(id)) {
+            if (se_cli_tls_parse(&tls, id, args.name, args.value, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            continue;
+        }
         int rc = parse_option(id, &args, &opt, &g);
         if (rc)
             return rc;
@@ -309,15 +326,24 @@ int se_cmd_bench(int argc, char **argv)
     int rc = check_combinations(&opt, &g);
     if (rc)
         return rc;
+    if (se_cli_tls_check(&tls, err, sizeof err))
+        return se_usage_error("%s", err);
     opt.progress = !opt.interval_ms && se_stderr_is_tty();
+    se_tls_config *tls_config = NULL;
+    if (se_cli_tls_config(&tls, 0, &tls_config, err, sizeof err))
+        return se_usage_error("%s", err);
+    opt.tls = tls_config;
+    opt.tls_servername = tls.servername;
 
     rc = se_platform_init();
     if (rc) {
         fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
                 se_strerror(rc));
+        se_tls_config_free(tls_config);
         return 1;
     }
     rc = se_bench_run(&opt);
     se_platform_cleanup();
+    se_tls_config_free(tls_config);
     return rc;
 }

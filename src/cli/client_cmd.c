@@ -8,6 +8,8 @@
 #include "client/progress.h"
 #include "client/udp_client.h"
 #include "conn/proxy_url.h"
+#include "tls_options.h"
+#include "tls_report.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,12 @@ static const char client_usage[] =
     "      --udp               UDP echo: --count datagrams, each awaited --timeout\n"
     "      --count N           datagrams to send with --udp (default 5)\n"
     "      --timeout T         wait for each datagram's echo (default 1s)\n"
+    "      --tls               TLS: verify the server, half-close with close_notify\n"
+    "      --tls-ca FILE       trusted CAs (PEM; default: the system store)\n"
+    "      --tls-insecure      do not verify the server's certificate or name\n"
+    "      --tls-servername N  name to verify and send as SNI (default: HOST)\n"
+    "      --tls-alpn LIST     ALPN protocols, comma-separated\n"
+    "      --tls-min 1.2|1.3   lowest TLS version (default 1.2)\n"
     "      --json              print one JSON object instead of the report\n"
     "  -q, --quiet             print nothing; the exit code is the verdict\n"
     "  -v, --verbose           log connect attempts and the verdict\n"
@@ -72,7 +80,7 @@ static const char client_usage[] =
     "Durations: 500ms, 1.5s, 2m (a bare number is seconds).\n"
     "Exit codes (verdicts): 0 complete, 1 error, 2 usage, 3 resolve, 4 refused,\n"
     "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout,\n"
-    "11 proxy-unreachable, 12 proxy-refused, 13 proxy-auth-failed.\n"
+    "11 proxy-unreachable, 12 proxy-refused, 13 proxy-auth-failed, 14 tls.\n"
     "\n"
     "Examples:\n"
     "  sockecho client 127.0.0.1\n"
@@ -103,6 +111,12 @@ static const se_optdef client_options[] = {
     {"send-proxy", 0, 1, OPT_SEND_PROXY},
     {"proxy-source", 0, 1, OPT_PROXY_SOURCE},
     SE_SOCKOPT_OPTDEFS,
+    {"tls", 0, 0, SE_OPT_TLS},
+    {"tls-ca", 0, 1, SE_OPT_TLS_CA},
+    {"tls-insecure", 0, 0, SE_OPT_TLS_INSECURE},
+    {"tls-servername", 0, 1, SE_OPT_TLS_SERVERNAME},
+    {"tls-alpn", 0, 1, SE_OPT_TLS_ALPN},
+    {"tls-min", 0, 1, SE_OPT_TLS_MIN},
     {NULL, 0, 0, 0},
 };
 
@@ -145,6 +159,7 @@ int se_cmd_client(int argc, char **argv)
     se_proxy_url proxy;
     se_sockaddr proxy_source;
     se_sockopts sockopts = {.tos = -1};
+    se_cli_tls tls = {0};
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -160,6 +175,11 @@ int se_cmd_client(int argc, char **argv)
             return EXIT_USAGE;
         if (handled)
             continue;
+        if (se_cli_tls_is_option(id)) {
+            if (se_cli_tls_parse(&tls, id, args.name, v, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            continue;
+        }
         switch (id) {
         case SE_ARG_POSITIONAL:
             if (positional == 0) {
@@ -288,6 +308,10 @@ int se_cmd_client(int argc, char **argv)
         return se_usage_error("--udp excludes --proxy, --send-proxy and the socket options");
     if (se_sockopts_given(&sockopts))
         opt.sockopts = &sockopts;
+    if (se_cli_tls_check(&tls, err, sizeof err))
+        return se_usage_error("%s", err);
+    if (udp && tls.enabled)
+        return se_usage_error("--udp excludes --tls");
     if (udp && (file || opt.output_path || opt.expect_trailer))
         return se_usage_error("--udp excludes --file, --output and --expect-trailer");
     if (udp && have_size && (size == 0 || size > 65507))
@@ -302,11 +326,17 @@ int se_cmd_client(int argc, char **argv)
     FILE *report = opt.output_path && strcmp(opt.output_path, "-") == 0 ? stderr : stdout;
     if (verbose)
         opt.log = stderr;
+    se_tls_config *tls_config = NULL;
+    if (se_cli_tls_config(&tls, 0, &tls_config, err, sizeof err))
+        return se_usage_error("%s", err);
+    opt.tls = tls_config;
+    opt.tls_servername = tls.servername;
 
     int rc = se_platform_init();
     if (rc) {
         fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
                 se_strerror(rc));
+        se_tls_config_free(tls_config);
         return 1;
     }
     se_payload payload;
@@ -314,6 +344,7 @@ int se_cmd_client(int argc, char **argv)
         rc = se_payload_stream(&payload, file);
         if (rc) {
             fprintf(stderr, "%s: cannot open %s: %s\n", se_command_name, file, se_strerror(rc));
+            se_tls_config_free(tls_config);
             se_platform_cleanup();
             return se_verdict_exit_code(SE_VERDICT_ERROR);
         }
@@ -333,6 +364,8 @@ int se_cmd_client(int argc, char **argv)
     }
     se_client_result result;
     se_verdict verdict = se_client_run(&opt, &payload, &result);
+    if (verbose)
+        se_report_tls_line(stderr, &result);
     int connected = result.address[0] != '\0';
     if (json) {
         se_report_client_json(report, &result, opt.host);
@@ -352,6 +385,7 @@ int se_cmd_client(int argc, char **argv)
     }
     fflush(report);
     se_client_result_free(&result);
+    se_tls_config_free(tls_config);
     se_payload_close(&payload);
     se_platform_cleanup();
     return se_verdict_exit_code(verdict);

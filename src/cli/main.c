@@ -1,6 +1,7 @@
 /* sockecho's entry point: dispatches to a subcommand (client, server, bench) or
  * answers --help and --version. */
 #include "cli/commands.h"
+#include "conn/tls_config.h"
 #include "platform/platform.h"
 
 #include <stdio.h>
@@ -26,7 +27,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "bench") == 0)
         return se_cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("sockecho %s (backends: %s)\n", SOCKECHO_VERSION, SOCKECHO_BACKENDS);
+        /* "tls" is listed only in a build that has it. */
+        const char *tls = se_tls_backend();
+        printf("sockecho %s (backends: %s%s%s)\n", SOCKECHO_VERSION, SOCKECHO_BACKENDS,
+               tls ? "; tls: " : "", tls ? tls : "");
         return 0;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -1,6 +1,7 @@
 /* Client report formats; see report.h. */
 #include "cli/report.h"
 #include "cli/sockopt_args.h"
+#include "tls_report.h"
 #include "util/json.h"
 
 void se_report_client_text(FILE *out, const se_client_result *r)
@@ -64,6 +65,7 @@ void se_report_client_json(FILE *out, const se_client_result *r, const char *hos
         fprintf(out, ",\"send_proxy\":%d", r->send_proxy);
     if (r->have_sockopts)
         se_sockopts_json(out, &r->sockopts);
+    se_report_tls_json(out, r);
     fprintf(out, "}\n");
 }
 

@@ -4,6 +4,7 @@
 #include "cli/sockopt_args.h"
 #include "platform/platform.h"
 #include "server/server.h"
+#include "tls_options.h"
 
 #include <string.h>
 
@@ -67,6 +68,8 @@ static const char server_usage[] =
     "      --delay-after-eof T  hold the last echo until T after the client's FIN\n"
     "      --fault SPEC         rst-after=N stall-after=N close-early=N slow-read=B/s\n"
     "      --stats-interval T   print statistics every T (and at exit)\n"
+    "      --tls, --tls-cert FILE, --tls-key FILE  TLS (none given: self-signed)\n"
+    "      --tls-alpn L, --tls-min 1.2|1.3  ALPN to agree to; lowest TLS version\n"
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
@@ -100,6 +103,11 @@ static const se_optdef server_options[] = {
     {"inetd", 0, 0, OPT_INETD},
     {"udp", 0, 0, OPT_UDP},
     {"udp-rate", 0, 1, OPT_UDP_RATE},
+    {"tls", 0, 0, SE_OPT_TLS},
+    {"tls-cert", 0, 1, SE_OPT_TLS_CERT},
+    {"tls-key", 0, 1, SE_OPT_TLS_KEY},
+    {"tls-alpn", 0, 1, SE_OPT_TLS_ALPN},
+    {"tls-min", 0, 1, SE_OPT_TLS_MIN},
     {"trailer", 0, 1, OPT_TRAILER},
     {"delay-after-eof", 0, 1, OPT_DELAY_AFTER_EOF},
     {"fault", 0, 1, OPT_FAULT},
@@ -160,6 +168,7 @@ int se_cmd_server(int argc, char **argv)
     opt.sockopts.tos = -1;
     int quiet = 0, verbose = 0, port, port_given = 0, proxy_timeout_given = 0;
     uint64_t value;
+    se_cli_tls tls = {0};
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -176,6 +185,11 @@ int se_cmd_server(int argc, char **argv)
             return EXIT_USAGE;
         if (handled)
             continue;
+        if (se_cli_tls_is_option(id)) {
+            if (se_cli_tls_parse(&tls, id, args.name, v, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            continue;
+        }
         switch (id) {
         case SE_ARG_POSITIONAL:
             return se_usage_error("unexpected argument '%.40s'", v);
@@ -319,15 +333,28 @@ int se_cmd_server(int argc, char **argv)
     if (opt.backend && se_check_backend(opt.backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
                               SOCKECHO_BACKENDS);
+    if (se_cli_tls_check(&tls, err, sizeof err))
+        return se_usage_error("%s", err);
     opt.verbosity = quiet ? 0 : 1 + (verbose > 2 ? 2 : verbose);
+    se_tls_config *tls_config = NULL;
+    if (se_cli_tls_config(&tls, 1, &tls_config, err, sizeof err))
+        return se_usage_error("%s", err);
+    if (tls_config && se_tls_config_selftest(tls_config, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: --tls: %s\n", se_command_name, err);
+        se_tls_config_free(tls_config);
+        return 1;
+    }
+    opt.tls = tls_config;
 
     int rc = se_platform_init();
     if (rc) {
         fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
                 se_strerror(rc));
+        se_tls_config_free(tls_config);
         return 1;
     }
     rc = se_server_run(&opt);
     se_platform_cleanup();
+    se_tls_config_free(tls_config);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include "client/progress.h"
 #include "conn/conn.h"
 #include "conn/proxy_filter.h"
+#include "conn/tls_filter.h"
 #include "conn/tunnel_filter.h"
 #include "util/pattern.h"
 #include "util/sockopt_text.h"
@@ -25,6 +26,7 @@ typedef struct client {
     se_client_result *res;
     se_loop *loop;
     se_conn *conn;
+    se_tls_filter *tls; /* with options.tls */
     se_timer idle_timer, drain_timer, pump_timer, progress_timer;
     char *chunk;  /* payload about to be sent */
     char *expect; /* expected echo, for comparison */
@@ -186,13 +188,19 @@ static void on_eof(se_conn *conn)
     if (c->shutdown_ns)
         c->res->close_ms = ms_between(c->shutdown_ns, se_now_ns());
     uint64_t total = expected_total(c);
-    if (!c->payload->finished || c->res->bytes_received < total)
+    /* Over TLS the end of the echo is the server's close_notify: a FIN
+     * without it may have cut the stream anywhere. */
+    int cut = c->tls && !se_tls_filter_close_received(c->tls);
+    if (!c->payload->finished || c->res->bytes_received < total || cut)
         set_verdict(c, SE_VERDICT_TRUNCATED,
-                    "truncated: the server closed after %llu of %llu bytes%s",
+                    "truncated: the server closed after %llu of %llu bytes%s%s",
                     (unsigned long long)c->res->bytes_received, (unsigned long long)total,
                     !c->payload->finished    ? " sent so far"
                     : c->opt->expect_trailer ? " (echo and trailer)"
-                                             : "");
+                                             : "",
+                    cut ? ", without TLS close_notify (a truncation attack, or something in "
+                          "between that cut the stream)"
+                        : "");
     se_conn_close(conn);
 }
 
@@ -219,6 +227,8 @@ static void on_error(se_conn *conn, int err)
         c->res->error = err;
     if (c->tunnel && se_tunnel_result(c->tunnel) != SE_TUNNEL_DONE)
         tunnel_failed(c, err);
+    else if (err == SE_ETLS && c->tls)
+        set_verdict(c, SE_VERDICT_TLS, "tls: %s", se_tls_filter_error(c->tls));
     else if (se_err_is_reset(err))
         set_verdict(c, SE_VERDICT_RESET, "reset: %s after %llu bytes sent, %llu received",
                     se_strerror(err), (unsigned long long)se_conn_bytes_out(conn),
@@ -275,6 +285,11 @@ static void on_close(se_conn *conn)
     if (c->opt->progress)
         se_progress_clear(c->opt->progress);
     c->res->bytes_sent = se_conn_bytes_out(conn);
+    if (c->tls) {
+        c->res->bytes_sent = se_tls_filter_plain_sent(c->tls);
+        c->res->tls_close_notify_sent = se_tls_filter_close_sent(c->tls);
+        c->res->tls_close_notify_received = se_tls_filter_close_received(c->tls);
+    }
     se_loop_stop(c->loop);
 }
 
@@ -348,10 +363,25 @@ static void on_connect(se_conn *conn, int status)
         se_conn_abort(conn);
         return;
     }
+    int tcp_connected =
+        c->res->attempt_count && !c->res->attempts[c->res->attempt_count - 1].status;
+    if (status && c->tls && tcp_connected) {
+        c->res->error = status;
+        if (status == SE_ETLS)
+            set_verdict(c, SE_VERDICT_TLS, "tls: %s", se_tls_filter_error(c->tls));
+        else
+            set_verdict(c, SE_VERDICT_TLS, "tls: the handshake failed: %s", se_strerror(status));
+        se_conn_abort(conn);
+        return;
+    }
     if (status) {
         describe_connect_failure(c);
         se_conn_abort(conn);
         return;
+    }
+    if (c->tls) {
+        c->res->tls_handshake_done = 1;
+        se_tls_filter_info(c->tls, &c->res->tls);
     }
     c->connected_ns = se_now_ns();
     if (c->opt->log && c->opt->proxy)
@@ -435,6 +465,9 @@ static int push_filters(client *c, const struct addrinfo *dest)
                                   atoi(opt->port), &c->tunnel);
     if (!err && opt->send_proxy)
         err = se_conn_push_proxy_send(c->conn, opt->send_proxy, opt->proxy_source);
+    if (!err && opt->tls)
+        err = se_tls_filter_push(c->conn, opt->tls,
+                                 opt->tls_servername ? opt->tls_servername : opt->host, &c->tls);
     return err;
 }
 
@@ -447,6 +480,7 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     c.opt = opt;
     c.payload = payload;
     c.res = result;
+    result->tls_used = opt->tls != NULL;
     result->connect_ms = result->transfer_ms = result->close_ms = -1;
     result->send_proxy = opt->send_proxy;
     if (opt->proxy)

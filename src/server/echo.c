@@ -5,6 +5,7 @@
 #include "server_internal.h"
 
 #include "conn/proxy_filter.h"
+#include "conn/tls_filter.h"
 #include "util/pattern.h"
 
 #include <stdlib.h>
@@ -243,10 +244,12 @@ int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer
         cc->proxied = (uint8_t)proxied;
         cc->source_held = (uint8_t)source_held;
     }
-    /* The PROXY filter reads the stream first, below the fault modes. */
+    /* Bottom up: the PROXY header comes first on the wire, then TLS, then
+     * the fault modes, which act on the echo. */
     if (!conn ||
         (proxied && se_conn_push_proxy_recv(conn, proxy_mode == SE_PROXY_MODE_TRUSTED,
                                             opt->proxy_timeout_ms, rx_of(cc)) != 0) ||
+        (opt->tls && se_tls_filter_push(conn, opt->tls, NULL, NULL) != 0) ||
         se_fault_filter_push(conn, opt) != 0) {
         if (conn)
             se_conn_discard(conn);

@@ -4,6 +4,7 @@
  * out-of-descriptor pauses, each logged once per episode. */
 #include "server_internal.h"
 
+#include "conn/tls_config.h"
 #include "util/sockopt_text.h"
 
 #include <stdatomic.h>
@@ -186,7 +187,11 @@ static void print_listening(server *srv, se_socket sock, const char *proto)
     int port = se_addr_port((struct sockaddr *)&local);
     if (srv->opt->verbosity < 1)
         return;
-    fprintf(stderr, "listening on %s %d%s%s\n", host, port, proto ? " " : "", proto ? proto : "");
+    /* Over TLS, the certificate's fingerprint: how a client that cannot
+     * verify an ephemeral certificate recognises it. */
+    const char *fp = srv->opt->tls && !proto ? se_tls_config_fingerprint(srv->opt->tls) : NULL;
+    fprintf(stderr, "listening on %s %d%s%s%s%s\n", host, port, proto ? " " : "",
+            proto ? proto : "", fp ? " tls sha256=" : "", fp ? fp : "");
     fflush(stderr);
     int with_options = !proto && se_sockopts_given(&srv->opt->sockopts);
     se_sockopts_state state;
@@ -198,8 +203,10 @@ static void print_listening(server *srv, se_socket sock, const char *proto)
         fprintf(stderr, "socket options on %s %d: %s\n", host, port, text);
     }
     if (srv->opt->json) {
-        printf("{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"%s\"", host,
-               port, proto ? proto : "tcp");
+        printf("{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"%s\","
+               "\"tls\":%s%s%s",
+               host, port, proto ? proto : "tcp", fp ? "{\"fingerprint_sha256\":\"" : "null",
+               fp ? fp : "", fp ? "\"}" : "");
         if (with_options)
             se_sockopts_json(stdout, &state);
         printf("}\n");

@@ -19,6 +19,7 @@ static const struct {
     [SE_VERDICT_PROXY_UNREACHABLE] = {"proxy-unreachable", 11},
     [SE_VERDICT_PROXY_REFUSED] = {"proxy-refused", 12},
     [SE_VERDICT_PROXY_AUTH] = {"proxy-auth-failed", 13},
+    [SE_VERDICT_TLS] = {"tls", 14},
 };
 
 const char *se_verdict_name(se_verdict v)

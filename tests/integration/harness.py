@@ -126,7 +126,7 @@ def _decode(data, strip_cr):
 # sockecho server
 
 
-LISTEN_RE = re.compile(r'^listening on (\S+) (\d+)$')
+LISTEN_RE = re.compile(r'^listening on (\S+) (\d+)(?: tls sha256=[0-9A-F:]+)?$')
 
 
 class Server:

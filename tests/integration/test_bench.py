@@ -9,7 +9,7 @@ from harness import (ClosedPort, PyServer, check, flip_handler,
                      run_sockecho, start_server, truncate_handler)
 
 FAULTS = ('mismatch', 'excess', 'truncated', 'reset', 'timeout', 'refused',
-          'connect_failed', 'other')
+          'connect_failed', 'tls', 'other')
 PHASES = ('rtt', 'connect', 'first_byte', 'close', 'session')
 
 

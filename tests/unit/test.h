@@ -10,6 +10,7 @@
 #include <string.h>
 
 extern int test_failures;
+extern int test_skips;
 extern jmp_buf test_abort;
 /* The event backend a core test runs on (NULL: the default). */
 extern const char *test_backend;
@@ -24,6 +25,20 @@ extern const char *test_backend;
         test_failures++;                                                                           \
         longjmp(test_abort, 1);                                                                    \
     } while (0)
+
+/* Skips the running test (something it needs is missing here) and stops
+ * it; the runner exits 77 (ctest's SKIP_RETURN_CODE) when every test it
+ * ran was skipped. */
+#define TEST_SKIP(why)                                                                             \
+    do {                                                                                           \
+        fprintf(stderr, "skipped: %s\n", (why));                                                   \
+        test_skips++;                                                                              \
+        longjmp(test_abort, 1);                                                                    \
+    } while (0)
+
+/* Creates a fresh directory from TEMPLATE (ending in XXXXXX, replaced in
+ * place). Returns TEMPLATE, or NULL. Per OS: tests/unit/{posix,win}. */
+char *se_test_mkdtemp(char *template_path);
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

@@ -38,7 +38,9 @@ typedef struct se_bench_options {
     se_sockaddr proxy_source;
     se_sockopts sockopts; /* for every connection's socket */
     int json;
-    int progress; /* live progress line on stderr */
+    int progress;               /* live progress line on stderr */
+    struct se_tls_config *tls;  /* TLS on every connection (conn/tls_config.h); NULL: none */
+    const char *tls_servername; /* the name verified and sent as SNI; NULL: host */
 } se_bench_options;
 
 /* "rr", "rate", ...: static. */

@@ -18,6 +18,7 @@ typedef enum {
     SE_FAULT_TIMEOUT,
     SE_FAULT_REFUSED,
     SE_FAULT_CONNECT_FAILED,
+    SE_FAULT_TLS, /* a TLS handshake failed or a record was refused */
     SE_FAULT_OTHER,
     SE_FAULT_KINDS
 } se_fault;
@@ -35,9 +36,10 @@ typedef enum {
 typedef struct se_bench_stats {
     uint64_t requests, sessions; /* completed in the measured window */
     uint64_t bytes_sent, bytes_received;
-    uint64_t opened, complete, failed; /* connections (sessions) */
-    uint64_t faults[SE_FAULT_KINDS];   /* whole run */
-    char first_error[256];             /* "" until a fault is described */
+    uint64_t opened, complete, failed;    /* connections (sessions) */
+    uint64_t tls_handshakes, tls_resumed; /* done in the measured window */
+    uint64_t faults[SE_FAULT_KINDS];      /* whole run */
+    char first_error[256];                /* "" until a fault is described */
     se_histogram latency[SE_PHASES];
 } se_bench_stats;
 

@@ -5,6 +5,7 @@
 #define SOCKECHO_CLIENT_H
 
 #include "client/payload.h"
+#include "conn/tls_config.h"
 #include "util/verdict.h"
 #include "platform/platform.h"
 #include "platform/sockopt.h"
@@ -32,6 +33,8 @@ typedef struct se_client_options {
     int send_proxy; /* 1 or 2: send a PROXY header of that version first; 0: none */
     const struct sockaddr *proxy_source; /* the client that header claims; NULL: our own */
     const se_sockopts *sockopts;         /* applied to each attempt's socket; NULL: none */
+    se_tls_config *tls;                  /* TLS over the connection; NULL: plain TCP */
+    const char *tls_servername;          /* the name verified and sent as SNI; NULL: HOST */
 } se_client_options;
 
 typedef struct se_attempt {
@@ -59,6 +62,11 @@ typedef struct se_client_result {
     int send_proxy;    /* the PROXY header version sent first; 0 if none */
     int have_sockopts; /* with sockopts, once connected: */
     se_sockopts_state sockopts; /* the options in force, read back */
+    /* With TLS (options.tls): the session, once its handshake is done. */
+    int tls_used;
+    int tls_handshake_done;
+    se_tls_info tls;
+    int tls_close_notify_sent, tls_close_notify_received;
 } se_client_result;
 
 /* Runs one session sending PAYLOAD (owned by the caller) and fills RESULT.

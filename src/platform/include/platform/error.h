@@ -41,7 +41,8 @@
     X(EAI_FAIL, "Non-recoverable failure in name resolution")                                      \
     X(EAI_FAMILY, "No address of the requested family")                                            \
     X(EUNKNOWN, "Unknown system error")                                                            \
-    X(EINJECTED, "fault injected on purpose")
+    X(EINJECTED, "fault injected on purpose")                                                      \
+    X(ETLS, "TLS handshake or record failed")
 
 enum {
     SE_ERROR_BASE = -4000,

@@ -56,9 +56,10 @@ typedef struct se_server_options {
     int proxy_protocol;
     se_policy proxy_from;
     uint64_t proxy_timeout_ms;
-    se_sockopts sockopts; /* for the listeners and every accepted socket */
-    int udp;              /* also echo UDP datagrams on the same port */
-    uint64_t udp_rate;    /* datagrams per second per source; 0: no cap */
+    se_sockopts sockopts;      /* for the listeners and every accepted socket */
+    struct se_tls_config *tls; /* TLS on every TCP connection (conn/tls_config.h); NULL: none */
+    int udp;                   /* also echo UDP datagrams on the same port */
+    uint64_t udp_rate;         /* datagrams per second per source; 0: no cap */
 } se_server_options;
 
 /* Runs the server until --once is done or a stop signal has been handled.

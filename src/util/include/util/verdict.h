@@ -21,7 +21,8 @@ typedef enum {
      * credentials. */
     SE_VERDICT_PROXY_UNREACHABLE,
     SE_VERDICT_PROXY_REFUSED,
-    SE_VERDICT_PROXY_AUTH
+    SE_VERDICT_PROXY_AUTH,
+    SE_VERDICT_TLS /* the TLS handshake failed or the peer was rejected */
 } se_verdict;
 
 /* "complete", "mismatch", ...: static. */
