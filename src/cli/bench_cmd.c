@@ -65,9 +65,8 @@ static const char bench_usage[] =
     "      --connect-timeout T per-address connect timeout (default 5s)\n"
     "      --timeout T         fail a connection that waits T for a byte (10s)\n"
     "      --interval T        report every T too\n"
-    "      --tls, --tls-insecure  TLS, verified unless insecure (see sockecho client)\n"
-    "      --tls-ca FILE, --tls-servername NAME, --tls-alpn LIST, --tls-min 1.2|1.3\n"
-    "      --tls-resume        resume TLS sessions (to compare with full handshakes)\n"
+    "      --tls, --tls-insecure, --tls-ca FILE, --tls-servername NAME, --tls-alpn L,\n"
+    "      --tls-min V, --tls-resume  TLS as the client's; resume TLS sessions\n"
     "      --json              JSON (NDJSON with --interval) instead of text\n"
     "      --backend NAME      event loop backend: %s\n"
     "  -4, -6                  use IPv4 / IPv6 addresses only\n"
@@ -78,7 +77,6 @@ static const char bench_usage[] =
     "\n"
     "Examples:\n"
     "  sockecho bench --mode rr -c 50 -s 512 -d 5 127.0.0.1\n"
-    "  sockecho bench --mode rate -r 20000 -c 100 --interval 1s 127.0.0.1\n"
     "  sockecho bench --mode sessions --concurrency 32 -s 14 --json 127.0.0.1\n"
     "  sockecho bench --mode bulk --bytes 1G 127.0.0.1\n";
 

@@ -55,11 +55,10 @@ static const char server_usage[] =
     "      --max-buffer BYTES   pause reading above BYTES of unsent echo (256K)\n"
     "      --max-conns N        stop accepting at N open connections (0: no limit)\n"
     "      --max-per-source N   connections per client address (0: no limit)\n"
-    "      --allow CIDR         accept only these clients (repeatable)\n"
-    "      --deny CIDR          refuse these clients (repeatable)\n"
+    "      --allow, --deny CIDR accept only / refuse these clients (repeatable)\n"
     "      --proxy-protocol     expect a PROXY header from the --proxy-from proxies\n"
-    "      --proxy-from CIDR    proxies to trust (repeatable); others' are refused\n"
-    "      --proxy-timeout T    time for the header to arrive (default 5s)\n" SE_SOCKOPT_USAGE
+    "      --proxy-from CIDR, --proxy-timeout T  proxies to trust (repeatable;\n"
+    "                           others' headers are refused); header time (5s)\n" SE_SOCKOPT_USAGE
     "      --idle-timeout T     close connections idle for T (default 0: never)\n"
     "      --drain-timeout T    on Ctrl-C/SIGTERM, time to finish (default 5s)\n"
     "      --once               serve one client, then exit\n"
@@ -68,8 +67,9 @@ static const char server_usage[] =
     "      --delay-after-eof T  hold the last echo until T after the client's FIN\n"
     "      --fault SPEC         rst-after=N stall-after=N close-early=N slow-read=B/s\n"
     "      --stats-interval T   print statistics every T (and at exit)\n"
-    "      --tls, --tls-cert FILE, --tls-key FILE  TLS (none given: self-signed)\n"
-    "      --tls-alpn L, --tls-min 1.2|1.3  ALPN to agree to; lowest TLS version\n"
+    "      --tls, --tls-cert FILE, --tls-key FILE, --tls-alpn LIST, --tls-min V:\n"
+    "                           TLS (no --tls-cert: an ephemeral self-signed one)\n"
+
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
@@ -79,8 +79,7 @@ static const char server_usage[] =
     "\n"
     "Examples:\n"
     "  sockecho server\n"
-    "  sockecho server --once -v --bind 127.0.0.1 --port 0\n"
-    "  sockecho server --threads 2 --max-conns 10000 --idle-timeout 5m --udp\n";
+    "  sockecho server --threads 2 --max-conns 10000 --idle-timeout 5m --tls\n";
 
 static const se_optdef server_options[] = {
     {"port", 'p', 1, OPT_PORT},

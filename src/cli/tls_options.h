@@ -11,7 +11,7 @@
  * --tls-min; a client those but the certificate ones, and --tls-ca,
  * --tls-insecure, --tls-servername; bench also --tls-resume. */
 enum {
-    SE_OPT_TLS = 1000,
+    SE_OPT_TLS = 1100, /* after the socket options (cli/sockopt_args.h) */
     SE_OPT_TLS_CERT,
     SE_OPT_TLS_KEY,
     SE_OPT_TLS_CA,
