@@ -3,12 +3,14 @@
  * the loop reports each result; no readiness, no system call per read or
  * write. Used on loops that offer it (io_uring).
  *
- * One receive stays armed while the socket should be read (multishot:
- * results keep coming), cancelled when it should not; results already
- * under way then go to the held input, as any input the owner is not
- * reading. One send is in flight at a time, from the queue's buffer, which
- * becomes the buffer in flight (it never moves until its result) while the
- * writes that follow fill the other one. */
+ * One receive stays armed while the socket should be read, cancelled when
+ * it should not; results already under way then go to the held input, as
+ * any input the owner is not reading. Each receive takes at most
+ * SE_CONN_READ_MAX bytes (the read limit, if set, instead) and is then armed
+ * again, so what arrives after the owner stops reading and before the
+ * cancel lands is bounded as with readiness reads (--max-buffer holds). One send is in flight at a
+ * time, from the queue's buffer, which becomes the buffer in flight (it never moves until its
+ * result) while the writes that follow fill the other one. */
 #include "conn_internal.h"
 
 #include <stdlib.h>
@@ -19,9 +21,11 @@ static void on_sent(se_loop *loop, void *data, long result, const char *buf);
 static int completion_update(se_conn *conn)
 {
     int want = se_conn_socket_reading(conn);
-    if (want && !se_op_active(&conn->recv_op))
-        return se_op_recv(conn->loop, &conn->recv_op, se_io_socket(&conn->io), conn->read_limit,
-                          on_recv, conn);
+    if (want && !se_op_active(&conn->recv_op)) {
+        size_t limit = conn->read_limit ? conn->read_limit : SE_CONN_READ_MAX;
+        return se_op_recv(conn->loop, &conn->recv_op, se_io_socket(&conn->io), limit, on_recv,
+                          conn);
+    }
     if (!want)
         se_op_cancel(conn->loop, &conn->recv_op);
     return 0;

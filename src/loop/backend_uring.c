@@ -5,9 +5,11 @@
  * Watchers are one-shot POLL_ADD requests, armed again after each dispatch
  * while the watcher still wants events (level-triggered, as epoll is here).
  * Completion I/O (loop/completion.h): receives pick buffers from one small
- * ring of provided buffers registered with the kernel (multishot where no
- * byte limit is asked), each returned to the ring once its callback has
- * run, so idle sockets hold no buffer; sends go from the caller's memory.
+ * ring of provided buffers registered with the kernel, each returned to the
+ * ring once its callback has run, so idle sockets hold no buffer; sends go
+ * from the caller's memory. Receives are multishot; a byte limit uses the
+ * kernel's multishot total cap (Linux 6.17), or, where the kernel refuses
+ * it, single receives of at most one buffer.
  *
  * Every request's user data is 1 + a slot index (0: a cancel request,
  * whose own result is ignored). A slot is freed only at its request's last
@@ -39,6 +41,7 @@ typedef struct {
     uint8_t kind;
     uint8_t detached;  /* nobody to report to: the last completion frees it */
     uint8_t cancelled; /* a cancel request is queued */
+    uint8_t capped;    /* a multishot receive with a total byte cap */
     uint32_t next_free;
     se_io *io; /* SLOT_POLL */
     se_op *op; /* SLOT_RECV, SLOT_SEND */
@@ -61,7 +64,7 @@ typedef struct {
     slot *slots;
     uint32_t slots_len, slots_cap, free_head; /* free_head: 1 + index, 0: none */
     completion done[CQE_BATCH];
-    unsigned done_len;
+    int no_recv_cap; /* the kernel refused a multishot receive's byte cap */
 } uring_state;
 
 /* ---- slots ---- */
@@ -146,9 +149,14 @@ static int setup_buffers(uring_state *st)
     int r = io_uring_register_buf_ring(&st->ring, &reg, 0);
     if (r < 0)
         return r;
-    st->bufs = malloc((size_t)BUF_COUNT * BUF_SIZE);
-    if (!st->bufs)
-        return -ENOMEM;
+    /* Populated at once: the kernel cycles through every buffer of the
+     * ring, so the pool is resident as soon as traffic flows anyway; this
+     * way it is so from the start, not growing under the first load. */
+    mem = mmap(NULL, (size_t)BUF_COUNT * BUF_SIZE, PROT_READ | PROT_WRITE,
+               MAP_ANONYMOUS | MAP_PRIVATE | MAP_POPULATE, -1, 0);
+    if (mem == MAP_FAILED)
+        return -errno;
+    st->bufs = mem;
     io_uring_buf_ring_init(st->buf_ring);
     for (unsigned i = 0; i < BUF_COUNT; i++)
         io_uring_buf_ring_add(st->buf_ring, st->bufs + (size_t)i * BUF_SIZE, BUF_SIZE,
@@ -241,7 +249,8 @@ static void uring_destroy(se_loop *loop)
             free(st->slots[i].orphan);
     if (st->buf_ring)
         munmap(st->buf_ring, BUF_COUNT * sizeof(struct io_uring_buf));
-    free(st->bufs);
+    if (st->bufs)
+        munmap(st->bufs, (size_t)BUF_COUNT * BUF_SIZE);
     free(st->slots);
     free(st);
 }
@@ -362,10 +371,18 @@ static int uring_recv(se_loop *loop, se_op *op, se_socket sock, size_t limit, se
     int err = op_start(loop, op, SLOT_RECV, cb, data, &sqe);
     if (err)
         return err;
-    if (limit) {
+    uring_state *st = loop->backend_state;
+    if (limit && st->no_recv_cap) {
         io_uring_prep_recv(sqe, sock, NULL, limit < BUF_SIZE ? limit : BUF_SIZE, 0);
     } else {
         io_uring_prep_recv_multishot(sqe, sock, NULL, 0, 0);
+        if (limit) {
+            /* The total cap is the SQE's optlen, which shares its place
+             * with file_index (liburing 2.3 predates the name); kernels
+             * before 6.17 refuse it with EINVAL. */
+            sqe->file_index = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+            st->slots[op->slot_ - 1].capped = 1;
+        }
     }
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = BUF_GROUP;
@@ -417,6 +434,11 @@ static void op_done(se_loop *loop, uint32_t i, const completion *c)
     se_op_cb cb = s->cb;
     void *data = s->data;
     int detached = s->detached;
+    long result = op_result(c->res);
+    if (s->capped && c->res == -EINVAL) {
+        st->no_recv_cap = 1; /* single receives from now on */
+        result = SE_EAGAIN;
+    }
     const char *buf = NULL;
     if (c->flags & IORING_CQE_F_BUFFER) {
         unsigned bid = c->flags >> IORING_CQE_BUFFER_SHIFT;
@@ -430,7 +452,7 @@ static void op_done(se_loop *loop, uint32_t i, const completion *c)
         slot_free(st, i); /* S is stale from here */
     }
     if (!detached)
-        cb(loop, data, op_result(c->res), buf);
+        cb(loop, data, result, buf);
     if (buf) {
         /* Back to the kernel once the callback has consumed it. */
         io_uring_buf_ring_add(st->buf_ring, (void *)buf, BUF_SIZE,

@@ -30,8 +30,8 @@ int se_loop_completes(const se_loop *loop);
 int se_op_active(const se_op *op);
 
 /* Starts receiving on SOCK into the loop's buffers; results keep coming
- * until the FIN, an error or a cancel. LIMIT > 0 makes it one receive of at
- * most LIMIT bytes. Returns 0 or an error (nothing follows). */
+ * until the FIN, an error, a cancel, or (LIMIT > 0) LIMIT bytes received:
+ * start it again then for more. Returns 0 or an error (nothing follows). */
 int se_op_recv(se_loop *loop, se_op *op, se_socket sock, size_t limit, se_op_cb cb, void *data);
 
 /* Sends LEN bytes of BUF, which must stay unchanged until the result.
