@@ -6,11 +6,14 @@
  * One receive stays armed while the socket should be read, cancelled when
  * it should not; results already under way then go to the held input, as
  * any input the owner is not reading. Each receive takes at most
- * SE_CONN_READ_MAX bytes (the read limit, if set, instead) and is then armed
- * again, so what arrives after the owner stops reading and before the
- * cancel lands is bounded as with readiness reads (--max-buffer holds). One send is in flight at a
- * time, from the queue's buffer, which becomes the buffer in flight (it never moves until its
- * result) while the writes that follow fill the other one. */
+ * SE_CONN_READ_MAX bytes (the read limit, if set, instead) and is then
+ * armed again, so what arrives after the owner stops reading and before
+ * the cancel lands is bounded as with readiness reads (--max-buffer holds).
+ *
+ * One send is in flight at a time, from the queue's buffer, which becomes
+ * the buffer in flight (it never moves until its result) while the writes
+ * that follow fill the other one; the two trade places while output flows,
+ * so a busy connection allocates nothing per send. */
 #include "conn_internal.h"
 
 #include <stdlib.h>
@@ -109,23 +112,23 @@ static void on_sent(se_loop *loop, void *data, long result, const char *buf)
     int err = 0;
     if (b->flight_head < b->flight_len) {
         err = send_flight(conn);
-    } else {
-        /* Sent: the buffer is the spare, unless the queue has one. */
+    } else if (b->tail > b->head) {
+        /* Sent, and more queued: the two buffers trade places. */
         b->flight_head = b->flight_len = 0;
-        if (!b->queue && b->flight_cap <= SE_QUEUE_KEEP) {
+        err = send_queued(conn);
+    } else {
+        /* Drained: one buffer stays as the queue (se_conn_drained frees it
+         * when it is larger than SE_QUEUE_KEEP). */
+        if (!b->queue) {
             b->queue = b->flight;
             b->cap = b->flight_cap;
         } else {
             free(b->flight);
         }
         b->flight = NULL;
-        b->flight_cap = 0;
-        if (b->tail > b->head) {
-            err = send_queued(conn);
-        } else {
-            se_conn_drained(conn);
-            return;
-        }
+        b->flight_head = b->flight_len = b->flight_cap = 0;
+        se_conn_drained(conn);
+        return;
     }
     if (err)
         se_conn_fail(conn, err);
