@@ -797,7 +797,7 @@ static void release_socket(se_conn *conn, int abortive)
     if (sock != SE_INVALID_SOCKET) {
         if (abortive)
             se_socket_abort(sock);
-        else
+        else if (!conn->completion || se_op_close(conn->loop, sock) != 0)
             se_socket_close(sock);
         se_io_init(&conn->io, SE_INVALID_SOCKET, on_io, conn);
     }

@@ -29,6 +29,7 @@ struct se_backend {
                 void *data);
     void (*cancel)(se_loop *loop, se_op *op);
     void (*detach)(se_loop *loop, se_op *op, void *orphan);
+    int (*close)(se_loop *loop, se_socket sock);
     /* Used instead when create() fails; create() then says why in the
      * loop's fallback_reason. */
     const se_backend *fallback;

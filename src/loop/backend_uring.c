@@ -203,6 +203,7 @@ static int uring_probe(se_loop *loop, uring_state *st)
         {IORING_OP_ASYNC_CANCEL, "IORING_OP_ASYNC_CANCEL"},
         {IORING_OP_RECV, "IORING_OP_RECV"},
         {IORING_OP_SEND, "IORING_OP_SEND"},
+        {IORING_OP_CLOSE, "IORING_OP_CLOSE"},
         /* Multishot receives (Linux 6.0) have no opcode of their own;
          * IORING_OP_SEND_ZC came in the same release. */
         {IORING_OP_SEND_ZC, "multishot receives (Linux 6.0)"},
@@ -242,8 +243,10 @@ static int uring_create(se_loop *loop)
 static void uring_destroy(se_loop *loop)
 {
     uring_state *st = loop->backend_state;
-    if (st->ring.ring_fd >= 0)
-        io_uring_queue_exit(&st->ring); /* cancels what is in flight */
+    if (st->ring.ring_fd >= 0) {
+        (void)io_uring_submit(&st->ring); /* closes queued since the last round */
+        io_uring_queue_exit(&st->ring);   /* cancels what is in flight */
+    }
     for (uint32_t i = 0; i < st->slots_len; i++)
         if (st->slots[i].kind != SLOT_FREE)
             free(st->slots[i].orphan);
@@ -400,6 +403,16 @@ static int uring_send(se_loop *loop, se_op *op, se_socket sock, const void *buf,
     return 0;
 }
 
+static int uring_close(se_loop *loop, se_socket sock)
+{
+    struct io_uring_sqe *sqe = sqe_get(loop->backend_state);
+    if (!sqe)
+        return SE_ENOMEM;
+    io_uring_prep_close(sqe, sock);
+    io_uring_sqe_set_data64(sqe, 0);
+    return 0;
+}
+
 static void uring_cancel(se_loop *loop, se_op *op)
 {
     slot_cancel(loop->backend_state, op->slot_ - 1);
@@ -524,5 +537,6 @@ const se_backend se_backend_uring = {
     .send = uring_send,
     .cancel = uring_cancel,
     .detach = uring_detach,
+    .close = uring_close,
     .fallback = &se_backend_epoll,
 };

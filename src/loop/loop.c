@@ -437,6 +437,11 @@ int se_op_send(se_loop *loop, se_op *op, se_socket sock, const void *buf, size_t
     return loop->backend->send(loop, op, sock, buf, len, cb, data);
 }
 
+int se_op_close(se_loop *loop, se_socket sock)
+{
+    return loop->backend->close(loop, sock);
+}
+
 void se_op_cancel(se_loop *loop, se_op *op)
 {
     if (op->slot_)

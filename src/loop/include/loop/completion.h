@@ -39,6 +39,12 @@ int se_op_recv(se_loop *loop, se_op *op, se_socket sock, size_t limit, se_op_cb 
 int se_op_send(se_loop *loop, se_op *op, se_socket sock, const void *buf, size_t len, se_op_cb cb,
                void *data);
 
+/* Closes SOCK through the loop: the request goes to the kernel with the
+ * round's others (at the latest when the loop is freed), and its result is
+ * not reported. Returns 0, or an error when it could not be queued (then
+ * close directly). */
+int se_op_close(se_loop *loop, se_socket sock);
+
 /* Asks OP to end; results already under way are still reported, the last
  * with se_op_active() false. Harmless when OP is idle. */
 void se_op_cancel(se_loop *loop, se_op *op);
