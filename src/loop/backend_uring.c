@@ -177,9 +177,17 @@ static int uring_probe(se_loop *loop, uring_state *st)
         return give_up(loop, SE_ENOSYS, "io_uring disabled by %s", "SOCKECHO_IO_URING_DISABLE");
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
-    p.flags = IORING_SETUP_CQSIZE;
+    /* Completions are run when the loop enters the kernel anyway, not by
+     * interrupting it (COOP_TASKRUN, Linux 5.19; without it where refused). */
+    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
     p.cq_entries = CQ_ENTRIES;
     int r = io_uring_queue_init_params(RING_ENTRIES, &st->ring, &p);
+    if (r == -EINVAL) {
+        memset(&p, 0, sizeof p);
+        p.flags = IORING_SETUP_CQSIZE;
+        p.cq_entries = CQ_ENTRIES;
+        r = io_uring_queue_init_params(RING_ENTRIES, &st->ring, &p);
+    }
     if (r == -ENOSYS)
         return give_up(loop, SE_ENOSYS, "%s", "this kernel has no io_uring");
     if (r == -EPERM || r == -EACCES)
