@@ -59,6 +59,7 @@ packages=(
     openssl:openssl
     stunnel4:stunnel4
     libgnutls30:-
+    liburing-dev:/usr/include/liburing.h
 )
 
 missing_pkgs=()

@@ -264,6 +264,9 @@ static int run_workers(bench_run *r)
             se_loop_free(r->loop); /* the handles die with it: nothing was sent yet */
         return se_verdict_exit_code(SE_VERDICT_ERROR);
     }
+    if (se_loop_fallback(r->loop))
+        fprintf(stderr, "sockecho bench: event backend: %s (%s)\n", se_loop_backend_name(r->loop),
+                se_loop_fallback(r->loop));
     r->shared.done = &r->worker_done;
     uint64_t now = se_now_ns();
     r->shared.measure_start_ns = now + opt->warmup_ms * 1000000;

@@ -500,6 +500,9 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     } else if ((err = se_loop_new(&c.loop, opt->backend)) != 0) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
     } else {
+        if (opt->log && se_loop_fallback(c.loop))
+            fprintf(opt->log, "sockecho client: event backend: %s (%s)\n",
+                    se_loop_backend_name(c.loop), se_loop_fallback(c.loop));
         c.chunk = malloc(SE_CHUNK);
         c.expect = malloc(SE_CONN_READ_MAX);
         se_timer_init(&c.idle_timer, on_idle_timer, &c);

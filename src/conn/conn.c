@@ -1,7 +1,7 @@
 /* Connection state machine: address fallback, the filter chain, the send
  * queue with drain-then-shutdown (libuv's uv__drain), held input while the
  * owner is not reading, deferred notifications. */
-#include "conn/filter.h"
+#include "conn_internal.h"
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -10,10 +10,6 @@
 
 /* Reads per readiness event before yielding to other connections. */
 #define SE_READS_PER_EVENT 16
-/* A send queue up to this size is kept when it drains (no allocation per
- * burst); a larger one is freed, so a connection that once backed up does
- * not keep its peak. */
-#define SE_QUEUE_KEEP (64 * 1024)
 
 enum {
     PENDING_ATTEMPT = 1,  /* start the next connect attempt */
@@ -44,47 +40,10 @@ struct se_filter {
     se_filter *above, *below;
 };
 
-/* Buffers, allocated the first time one is needed, so that an idle
- * connection holds none: unsent output queue[head, tail), and input passed
- * up while the owner was not reading. */
-typedef struct se_conn_bufs {
-    char *queue;
-    uint32_t head, tail, cap;
-    uint32_t held_len;
-    char *held;
-} se_conn_bufs;
-
-/* Kept small: a server holds one per client, idle ones included. */
-struct se_conn {
-    se_loop *loop;
-    const se_conn_callbacks *cb;
-    se_io io;
-    uint64_t bytes_in, bytes_out;
-    se_conn_bufs *bufs;
-    se_filter *bottom; /* the chain, bottom up */
-    se_connecting *connecting;
-    uint32_t read_limit; /* bytes per recv; 0: SE_CONN_READ_MAX */
-    uint32_t last_activity_ms;
-    se_sockaddr peer;
-    int16_t pending_error;
-    uint8_t notify_pending;
-    uint8_t state;
-    unsigned reading : 1;            /* the owner wants on_read */
-    unsigned filter_paused : 1;      /* a filter stopped socket reads */
-    unsigned eof_received : 1;       /* the socket saw the peer's FIN */
-    unsigned eof_delivered : 1;      /* the owner's on_eof ran */
-    unsigned eof_held : 1;           /* on_eof waits behind held input */
-    unsigned shutdown_requested : 1; /* by the owner */
-    unsigned shutdown_down : 1;      /* reached the socket: FIN once drained */
-    unsigned shutdown_done : 1;      /* our FIN is out */
-    unsigned write_armed : 1;        /* WRITABLE stays watched after a drain */
-    unsigned filters_opened : 1;     /* the bottom filter's open ran: input may flow */
-    se_deferred notify;
-};
-
 static uint32_t queued(const se_conn *conn)
 {
-    return conn->bufs ? conn->bufs->tail - conn->bufs->head : 0;
+    const se_conn_bufs *b = conn->bufs;
+    return b ? b->tail - b->head + (b->flight_len - b->flight_head) : 0;
 }
 
 static uint32_t held_len(const se_conn *conn)
@@ -280,7 +239,7 @@ size_t se_conn_pending(const se_conn *conn)
 
 /* Bytes moved: stamped with the clock read now, not the round's time, so
  * that a timeout counted from it is never early, however long the round. */
-static void touch(se_conn *conn)
+void se_conn_touch(se_conn *conn)
 {
     conn->last_activity_ms = (uint32_t)se_loop_clock(conn->loop);
 }
@@ -290,7 +249,7 @@ static void touch(se_conn *conn)
 /* Socket reads go on while the conn is open or opening, the peer has not
  * ended, no filter paused them, nothing is held for the owner, and either
  * a filter is still handshaking or the owner wants data. */
-static int socket_reading(const se_conn *conn)
+int se_conn_socket_reading(const se_conn *conn)
 {
     if (conn->state != SE_CONN_OPEN && conn->state != SE_CONN_OPENING)
         return 0;
@@ -301,18 +260,51 @@ static int socket_reading(const se_conn *conn)
     return conn->reading;
 }
 
-static int update_io(se_conn *conn)
+static int readiness_update(se_conn *conn)
 {
     int events = 0;
     if (conn->state == SE_CONN_CONNECTING) {
         events = SE_WRITABLE;
     } else if (conn->state == SE_CONN_OPEN || conn->state == SE_CONN_OPENING) {
-        if (socket_reading(conn))
+        if (se_conn_socket_reading(conn))
             events |= SE_READABLE;
         if (queued(conn) || conn->write_armed)
             events |= SE_WRITABLE;
     }
     return se_io_set(conn->loop, &conn->io, events);
+}
+
+static int readiness_send(se_conn *conn, const char *data, size_t len);
+
+static void readiness_release(se_conn *conn)
+{
+    se_io_stop(conn->loop, &conn->io);
+}
+
+static const se_transport readiness_transport = {
+    readiness_update,
+    readiness_send,
+    readiness_release,
+};
+
+static const se_transport *transport(const se_conn *conn)
+{
+    return conn->completion ? &se_transport_completion : &readiness_transport;
+}
+
+static int update_io(se_conn *conn)
+{
+    return transport(conn)->update(conn);
+}
+
+/* Connected or adopted: the completion transport where the loop offers it
+ * (the readiness watcher only saw the connect through). */
+static void choose_transport(se_conn *conn)
+{
+    if (!se_loop_completes(conn->loop))
+        return;
+    se_io_stop(conn->loop, &conn->io);
+    conn->completion = 1;
 }
 
 /* Stops all I/O and reports ERR once; the owner decides how to close. */
@@ -322,8 +314,13 @@ static void fail(se_conn *conn, int err)
         return;
     conn->reading = 0;
     conn->state = SE_CONN_FAILED;
-    se_io_stop(conn->loop, &conn->io);
+    transport(conn)->release(conn);
     conn->cb->on_error(conn, err);
+}
+
+void se_conn_fail(se_conn *conn, int err)
+{
+    fail(conn, err);
 }
 
 /* ---- filters ---- */
@@ -453,7 +450,7 @@ int se_filter_eof_up(se_filter *f)
 }
 
 /* Bytes from the socket enter the lowest filter that reads them. */
-static int input_from_socket(se_conn *conn, const char *data, size_t len)
+int se_conn_socket_input(se_conn *conn, const char *data, size_t len)
 {
     for (se_filter *f = conn->bottom; f; f = f->above)
         if (f->ops->recv)
@@ -469,18 +466,27 @@ static int eof_from_socket(se_conn *conn)
     return owner_eof(conn);
 }
 
+void se_conn_socket_eof(se_conn *conn)
+{
+    conn->eof_received = 1;
+    (void)update_io(conn);
+    int err = eof_from_socket(conn);
+    if (err)
+        fail(conn, err);
+}
+
 static void handle_readable(se_conn *conn, int events)
 {
     for (int i = 0; i < SE_READS_PER_EVENT; i++) {
-        if (!socket_reading(conn))
+        if (!se_conn_socket_reading(conn))
             return;
         size_t want = SE_CONN_READ_MAX;
         if (conn->read_limit && conn->read_limit < want)
             want = conn->read_limit;
         long n = se_socket_recv(se_io_socket(&conn->io), recv_buffer, want);
         if (n > 0) {
-            touch(conn);
-            int err = input_from_socket(conn, recv_buffer, (size_t)n);
+            se_conn_touch(conn);
+            int err = se_conn_socket_input(conn, recv_buffer, (size_t)n);
             if (err) {
                 fail(conn, err);
                 return;
@@ -499,11 +505,7 @@ static void handle_readable(se_conn *conn, int events)
             return;
         }
         if (n == SE_EOF) {
-            conn->eof_received = 1;
-            (void)update_io(conn);
-            int err = eof_from_socket(conn);
-            if (err)
-                fail(conn, err);
+            se_conn_socket_eof(conn);
             return;
         }
         fail(conn, (int)n);
@@ -569,7 +571,7 @@ static void release_queue(se_conn *conn, int keep)
     b->cap = 0;
 }
 
-static int enqueue(se_conn *conn, const char *data, size_t len)
+int se_conn_enqueue(se_conn *conn, const char *data, size_t len)
 {
     se_conn_bufs *b = bufs_of(conn);
     if (!b)
@@ -604,11 +606,17 @@ static int do_shutdown(se_conn *conn)
     return err;
 }
 
-/* The bottom of the chain: the kernel, then the send queue. */
+/* The bottom of the chain. */
 static int socket_send(se_conn *conn, const char *data, size_t len)
 {
     if (conn->shutdown_down)
         return SE_ESHUTDOWN;
+    return transport(conn)->send(conn, data, len);
+}
+
+/* Readiness: the kernel, then the send queue. */
+static int readiness_send(se_conn *conn, const char *data, size_t len)
+{
     if (!queued(conn)) {
         while (len > 0) {
             long n = se_socket_send(se_io_socket(&conn->io), data, len);
@@ -617,14 +625,14 @@ static int socket_send(se_conn *conn, const char *data, size_t len)
             if (n < 0)
                 return (int)n;
             conn->bytes_out += (uint64_t)n;
-            touch(conn);
+            se_conn_touch(conn);
             data += n;
             len -= (size_t)n;
         }
         if (len == 0)
             return 0;
     }
-    int err = enqueue(conn, data, len);
+    int err = se_conn_enqueue(conn, data, len);
     if (!err)
         err = update_io(conn);
     return err;
@@ -710,8 +718,13 @@ static void handle_writable(se_conn *conn)
         }
         b->head += (uint32_t)n;
         conn->bytes_out += (uint64_t)n;
-        touch(conn);
+        se_conn_touch(conn);
     }
+    se_conn_drained(conn);
+}
+
+void se_conn_drained(se_conn *conn)
+{
     release_queue(conn, 1);
     if (conn->shutdown_down && !conn->shutdown_done) {
         conn->write_armed = 0;
@@ -723,9 +736,10 @@ static void handle_writable(se_conn *conn)
             conn->cb->on_shutdown(conn);
         return;
     }
-    /* WRITABLE stays watched: an owner that refills the queue from on_drain
-     * (a bulk sender) costs no interest change per burst. */
-    conn->write_armed = 1;
+    /* Readiness: WRITABLE stays watched, so that an owner that refills the
+     * queue from on_drain (a bulk sender) costs no interest change per
+     * burst. */
+    conn->write_armed = !conn->completion;
     if (conn->cb->on_drain)
         conn->cb->on_drain(conn);
 }
@@ -779,11 +793,11 @@ void se_filter_ready(se_filter *f)
 static void release_socket(se_conn *conn, int abortive)
 {
     se_socket sock = se_io_socket(&conn->io);
-    se_io_stop(conn->loop, &conn->io);
+    transport(conn)->release(conn);
     if (sock != SE_INVALID_SOCKET) {
         if (abortive)
             se_socket_abort(sock);
-        else
+        else if (!conn->completion || se_op_close(conn->loop, sock) != 0)
             se_socket_close(sock);
         se_io_init(&conn->io, SE_INVALID_SOCKET, on_io, conn);
     }
@@ -812,7 +826,8 @@ static void connected(se_conn *conn)
     end_connecting(conn);
     if (conn->state != SE_CONN_CONNECTING)
         return; /* closed by on_attempt */
-    touch(conn);
+    se_conn_touch(conn);
+    choose_transport(conn);
     if (!conn->bottom) {
         chain_open(conn);
         return;
@@ -926,7 +941,8 @@ void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage 
     se_io_init(&conn->io, sock, on_io, conn);
     if (peer)
         se_conn_set_peer(conn, (const struct sockaddr *)peer);
-    touch(conn);
+    se_conn_touch(conn);
+    choose_transport(conn);
     if (!conn->bottom) {
         conn->state = SE_CONN_OPEN;
         return;
@@ -998,6 +1014,7 @@ static void free_conn(se_conn *conn)
     if (conn->bufs) {
         free(conn->bufs->held);
         free(conn->bufs->queue);
+        free(conn->bufs->flight);
         free(conn->bufs);
     }
     free(conn->connecting);

@@ -8,9 +8,11 @@
 #ifndef SOCKECHO_LOOP_BACKEND_H
 #define SOCKECHO_LOOP_BACKEND_H
 
-#include "loop/loop.h"
+#include "loop/completion.h"
 
-typedef struct se_backend {
+typedef struct se_backend se_backend;
+
+struct se_backend {
     const char *name;
     int (*create)(se_loop *loop);
     void (*destroy)(se_loop *loop);
@@ -21,11 +23,24 @@ typedef struct se_backend {
     int (*wait)(se_loop *loop, int timeout_ms);
     /* Reports what the last wait found. */
     void (*dispatch)(se_loop *loop);
-} se_backend;
+    /* Completion I/O (loop/completion.h); NULL for a readiness backend. */
+    int (*recv)(se_loop *loop, se_op *op, se_socket sock, size_t limit, se_op_cb cb, void *data);
+    int (*send)(se_loop *loop, se_op *op, se_socket sock, const void *buf, size_t len, se_op_cb cb,
+                void *data);
+    void (*cancel)(se_loop *loop, se_op *op);
+    void (*detach)(se_loop *loop, se_op *op, void *orphan);
+    int (*close)(se_loop *loop, se_socket sock);
+    /* Used instead when create() fails; create() then says why in the
+     * loop's fallback_reason. */
+    const se_backend *fallback;
+};
 
 extern const se_backend se_backend_poll;
 #ifdef HAVE_EPOLL
 extern const se_backend se_backend_epoll;
+#endif
+#ifdef HAVE_LIBURING
+extern const se_backend se_backend_uring;
 #endif
 
 struct se_loop {
@@ -35,7 +50,7 @@ struct se_loop {
     uint64_t now_ms;
     uint64_t (*clock)(void *arg);
     void *clock_arg;
-    size_t watched; /* watchers with events != 0 */
+    size_t watched; /* watchers with events != 0, and operations in flight */
     se_io **dirty;  /* watchers to hand to the backend before the next wait */
     size_t dirty_len, dirty_cap;
     se_timer **heap;
@@ -46,6 +61,7 @@ struct se_loop {
     se_wakeup *wakeup; /* created with the first async handle */
     se_io wakeup_io;
     int stopping;
+    char fallback_reason[160]; /* why the backend asked for is not running */
 };
 
 /* Calls IO's callback with the ready EVENTS masked by what IO still wants;

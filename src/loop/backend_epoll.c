@@ -92,6 +92,10 @@ static void epoll_dispatch(se_loop *loop)
 }
 
 const se_backend se_backend_epoll = {
-    "epoll",      epoll_create_backend, epoll_destroy_backend,
-    epoll_update, epoll_wait_backend,   epoll_dispatch,
+    .name = "epoll",
+    .create = epoll_create_backend,
+    .destroy = epoll_destroy_backend,
+    .update = epoll_update,
+    .wait = epoll_wait_backend,
+    .dispatch = epoll_dispatch,
 };

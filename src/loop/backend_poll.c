@@ -140,5 +140,10 @@ static void poll_dispatch(se_loop *loop)
 }
 
 const se_backend se_backend_poll = {
-    "poll", poll_create, poll_destroy, poll_update, poll_wait, poll_dispatch,
+    .name = "poll",
+    .create = poll_create,
+    .destroy = poll_destroy,
+    .update = poll_update,
+    .wait = poll_wait,
+    .dispatch = poll_dispatch,
 };

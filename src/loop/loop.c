@@ -12,6 +12,9 @@ static const se_backend *const backends[] = {
 #ifdef HAVE_EPOLL
     &se_backend_epoll,
 #endif
+#ifdef HAVE_LIBURING
+    &se_backend_uring,
+#endif
     &se_backend_poll,
 };
 
@@ -40,6 +43,10 @@ int se_loop_new(se_loop **out, const char *name)
     loop->backend = backend;
     loop->clock = monotonic_ms;
     int err = backend->create(loop);
+    if (err && backend->fallback) {
+        loop->backend = backend = backend->fallback;
+        err = backend->create(loop);
+    }
     if (err) {
         free(loop);
         return err;
@@ -62,6 +69,11 @@ void se_loop_free(se_loop *loop)
 const char *se_loop_backend_name(const se_loop *loop)
 {
     return loop->backend->name;
+}
+
+const char *se_loop_fallback(const se_loop *loop)
+{
+    return loop->fallback_reason[0] ? loop->fallback_reason : NULL;
 }
 
 void se_loop_set_data(se_loop *loop, void *data)
@@ -399,6 +411,49 @@ void se_async_close(se_loop *loop, se_async *async)
 void *se_async_data(const se_async *async)
 {
     return async->data_;
+}
+
+/* ---- completion I/O (loop/completion.h): the backend's, counted as
+ * watchers so that the loop runs while an operation is in flight ---- */
+
+int se_loop_completes(const se_loop *loop)
+{
+    return loop->backend->recv != NULL;
+}
+
+int se_op_active(const se_op *op)
+{
+    return op->slot_ != 0;
+}
+
+int se_op_recv(se_loop *loop, se_op *op, se_socket sock, size_t limit, se_op_cb cb, void *data)
+{
+    return loop->backend->recv(loop, op, sock, limit, cb, data);
+}
+
+int se_op_send(se_loop *loop, se_op *op, se_socket sock, const void *buf, size_t len, se_op_cb cb,
+               void *data)
+{
+    return loop->backend->send(loop, op, sock, buf, len, cb, data);
+}
+
+int se_op_close(se_loop *loop, se_socket sock)
+{
+    return loop->backend->close(loop, sock);
+}
+
+void se_op_cancel(se_loop *loop, se_op *op)
+{
+    if (op->slot_)
+        loop->backend->cancel(loop, op);
+}
+
+void se_op_detach(se_loop *loop, se_op *op, void *orphan)
+{
+    if (op->slot_)
+        loop->backend->detach(loop, op, orphan);
+    else
+        free(orphan);
 }
 
 /* ---- run ---- */

@@ -204,9 +204,9 @@ static void print_listening(server *srv, se_socket sock, const char *proto)
     }
     if (srv->opt->json) {
         printf("{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"%s\","
-               "\"tls\":%s%s%s",
+               "\"tls\":%s%s%s,\"backend\":\"%s\"",
                host, port, proto ? proto : "tcp", fp ? "{\"fingerprint_sha256\":\"" : "null",
-               fp ? fp : "", fp ? "\"}" : "");
+               fp ? fp : "", fp ? "\"}" : "", se_loop_backend_name(srv->workers[0].loop));
         if (with_options)
             se_sockopts_json(stdout, &state);
         printf("}\n");

@@ -231,6 +231,18 @@ static int start_workers(server *srv)
     return 0;
 }
 
+/* -v: the event backend the workers run, and why it is not the one asked
+ * for when it fell back. */
+static void log_backend(server *srv)
+{
+    const se_loop *loop = srv->workers[0].loop;
+    const char *why = se_loop_fallback(loop);
+    if (why)
+        se_server_log(srv, 2, "event backend: %s (%s)", se_loop_backend_name(loop), why);
+    else
+        se_server_log(srv, 2, "event backend: %s", se_loop_backend_name(loop));
+}
+
 int se_server_run(const se_server_options *opt)
 {
     server srv;
@@ -260,6 +272,7 @@ int se_server_run(const se_server_options *opt)
     else if ((err = se_stop_signals_install(wake_on_stop_signal, &srv.stop_signal)) != 0)
         se_server_log(&srv, 0, "cannot handle stop signals: %s", se_strerror(err));
     else if (se_listen_setup(&srv) == 0) {
+        log_backend(&srv);
         int started = start_workers(&srv);
         if (started)
             broadcast_stop(&srv);

@@ -82,11 +82,18 @@ class Context:
         # Deadlines are stretched under Wine (process start, slower I/O).
         self.scale = 3.0 if self.windows else 1.0
         self.tmpdir = tempfile.mkdtemp(prefix='sockecho-it-')
+        # SOCKECHO_TEST_BACKEND=NAME runs every server, client and bench of
+        # the suite with --backend NAME unless the test names one itself.
+        self.backend = os.environ.get('SOCKECHO_TEST_BACKEND') or None
 
     def cmd(self, args, peer=False):
         """Command line running sockecho with ARGS (the peer build with
         peer=True, never wrapped: it is the native one)."""
         args = [str(a) for a in args]
+        if (self.backend and not peer and args and
+                args[0] in ('server', 'client', 'bench') and
+                '--backend' not in args):
+            args = [args[0], '--backend', self.backend] + args[1:]
         if peer:
             if not self.peer:
                 raise Skip('no --peer-exe given')
@@ -280,13 +287,15 @@ class Server:
         return False
 
 
-def start_server(ctx, args, peer=False, timeout=20.0):
+def start_server(ctx, args, peer=False, timeout=20.0, env=None):
     """Start ``sockecho server ARGS`` and wait for its listening line.
 
     ARGS should hold ``--port 0`` and a loopback ``--bind``. With peer=True
-    the other platform's build is started (natively)."""
+    the other platform's build is started (natively). ENV: variables added
+    to the environment."""
     argv = ctx.cmd(['server'] + list(args), peer=peer)
-    server = Server(argv, strip_cr=ctx.is_windows(peer))
+    server = Server(argv, strip_cr=ctx.is_windows(peer),
+                    env=dict(os.environ, **env) if env else None)
     try:
         server.wait_listening(ctx.t(timeout))
     except BaseException:

@@ -40,7 +40,7 @@ def test_install_tree_is_complete_and_runs(ctx):
     check(not missing, 'not installed: %s', ', '.join(missing))
     exe = os.path.join(prefix, 'bin', tree.exe_name)
     result = tree.run_exe(exe, ['--version'])
-    check(result.rc == 0 and re.match(r'^sockecho \d+\.\d+\.\d+ \(backends: [a-z ]+(; tls: [^()]+)?\)\n$',
+    check(result.rc == 0 and re.match(r'^sockecho \d+\.\d+\.\d+ \(backends: [a-z_ ]+(; tls: [^()]+)?\)\n$',
                                        result.out),
           'installed sockecho --version: %s', result.describe())
     buildtree.loopback_session(ctx, tree, exe)

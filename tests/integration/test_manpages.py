@@ -65,7 +65,7 @@ def test_bench_help_and_man_page_agree(ctx):
 
 def test_overview_page_and_version(ctx):
     result = run_sockecho(ctx, ['--version'])
-    check(result.rc == 0 and re.match(r'^sockecho \d+\.\d+\.\d+ \(backends: [a-z]+( [a-z]+)*(; tls: [^()]+)?\)\n$',
+    check(result.rc == 0 and re.match(r'^sockecho \d+\.\d+\.\d+ \(backends: [a-z_]+( [a-z_]+)*(; tls: [^()]+)?\)\n$',
                                        result.out),
           '--version: %s', result.describe())
     opts, page = man_options('sockecho')

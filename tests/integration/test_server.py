@@ -1,7 +1,9 @@
-"""The server (README "Server"): many clients on both backends,
+"""The server (README "Server"): many clients on every backend, the
+io_uring backend's fallback to epoll,
 backpressure, clients that reset, Ctrl-C / SIGTERM with and without
 connections in flight, --once, a port already in use."""
 
+import json
 import selectors
 import signal
 import socket
@@ -45,6 +47,57 @@ def test_many_clients_epoll(ctx):
 
 def test_many_clients_poll(ctx):
     _many_clients(ctx, 'poll')
+
+
+def _backends(ctx):
+    res = run_sockecho(ctx, ['--version'])
+    listed = res.out.split('(backends: ', 1)[-1]
+    return listed.split(';', 1)[0].rstrip(')\n').split()
+
+
+def _need_io_uring(ctx):
+    if 'io_uring' not in _backends(ctx):
+        raise Skip('built without the io_uring backend (no liburing)')
+
+
+def test_many_clients_io_uring(ctx):
+    _need_io_uring(ctx)
+    _many_clients(ctx, 'io_uring')
+
+
+def _backend_records(ctx, env):
+    """The listening record's backend and the -v backend log line of a
+    server asked for io_uring, after one verified echo."""
+    server = start_server(ctx, LOCAL + ['--backend', 'io_uring', '-v',
+                                        '--json'], env=env)
+    with server:
+        echo_once('127.0.0.1', server.port, pattern(100000, seed=9),
+                  timeout=ctx.t(10))
+        out, _ = _stop_ok(ctx, server)
+    records = [json.loads(line) for line in out.split('\n') if line]
+    listening = [r for r in records if r['type'] == 'listening']
+    logs = [r['message'] for r in records if r['type'] == 'log' and
+            r['message'].startswith('event backend: ')]
+    check(listening and logs, 'no listening record or backend line: %r',
+          records[:5])
+    return listening[0]['backend'], logs[0]
+
+
+def test_io_uring_falls_back_to_epoll(ctx):
+    _need_io_uring(ctx)
+    # The test hook makes the probe fail as on a system without io_uring.
+    backend, line = _backend_records(ctx, {'SOCKECHO_IO_URING_DISABLE': '1'})
+    check(backend == 'epoll', 'listening record says %r, expected epoll',
+          backend)
+    check(line == 'event backend: epoll (io_uring disabled by '
+          'SOCKECHO_IO_URING_DISABLE)', '-v line %r', line)
+    backend, line = _backend_records(ctx, None)
+    if backend == 'io_uring':
+        check(line == 'event backend: io_uring', '-v line %r', line)
+    else:
+        # This system cannot run io_uring: the line says why.
+        check(backend == 'epoll' and line.startswith('event backend: epoll (')
+              and 'io_uring' in line, 'fallback line %r', line)
 
 
 def _client_socket(rcvbuf=None, sndbuf=None):

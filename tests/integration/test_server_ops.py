@@ -179,9 +179,12 @@ def test_logging_verbose(ctx):
         TIMESTAMP + r' 127\.0\.0\.1:\d+ complete, 14 bytes in, 14 bytes out, '
         r'[\d.]+ ms$', lines[3]), '-v: per-connection line %r', lines)
     lines = [line for line in err.split('\n') if line]
-    check(len(lines) == 2 and lines[0].startswith('listening on ') and
-          ' sockecho server: stopped: ' in lines[1], '-v: stderr should hold '
-          'the listening line and the summary only, got %r', lines)
+    check(len(lines) == 3 and lines[0].startswith('listening on ') and
+          re.match(TIMESTAMP + r' sockecho server: event backend: [a-z_]+$',
+                   lines[1]) and
+          ' sockecho server: stopped: ' in lines[2], '-v: stderr should hold '
+          'the listening line, the event backend and the summary only, '
+          'got %r', lines)
 
 
 def test_logging_debug(ctx):

@@ -25,8 +25,10 @@ static se_loop *new_loop(void)
 {
     se_loop *loop = NULL;
     CHECK_EQ_INT(se_loop_new(&loop, test_backend), 0);
-    CHECK_EQ_STR(se_loop_backend_name(loop),
-                 test_backend ? test_backend : se_loop_backend_name(loop));
+    /* A backend this system cannot run (io_uring disabled) falls back. */
+    if (!se_loop_fallback(loop))
+        CHECK_EQ_STR(se_loop_backend_name(loop),
+                     test_backend ? test_backend : se_loop_backend_name(loop));
     se_timer_init(&deadline, on_deadline, NULL);
     CHECK_EQ_INT(se_timer_start(loop, &deadline, TEST_DEADLINE_MS), 0);
     return loop;
@@ -92,7 +94,8 @@ TEST(core_backend_names)
     for (char *name = strtok(names, " "); name; name = strtok(NULL, " ")) {
         se_loop *loop;
         CHECK_EQ_INT(se_loop_new(&loop, name), 0);
-        CHECK_EQ_STR(se_loop_backend_name(loop), name);
+        if (!se_loop_fallback(loop))
+            CHECK_EQ_STR(se_loop_backend_name(loop), name);
         se_loop_free(loop);
     }
     se_loop *loop;

@@ -83,14 +83,20 @@ struct se_async {
 /* ---- the loop ---- */
 
 /* Creates a loop with the backend called NAME (SOCKECHO_BACKENDS lists the
- * names compiled in), or the default when NAME is NULL. Returns 0 with *OUT
- * set, SE_EINVAL for an unknown name, or a system error. */
+ * names compiled in), or the default when NAME is NULL. A backend that
+ * this system cannot run (io_uring disabled or too old) is replaced by its
+ * fallback (epoll): se_loop_fallback() says why. Returns 0 with *OUT set,
+ * SE_EINVAL for an unknown name, or a system error. */
 int se_loop_new(se_loop **out, const char *name);
+
+/* Why LOOP does not run the backend it was asked for (one line, no final
+ * period), or NULL when it does. */
+const char *se_loop_fallback(const se_loop *loop);
 
 /* Releases LOOP. Watchers, timers and async handles must be stopped first. */
 void se_loop_free(se_loop *loop);
 
-/* Name of LOOP's backend ("epoll", "poll"). */
+/* Name of LOOP's backend ("epoll", "io_uring", "poll"): the one running. */
 const char *se_loop_backend_name(const se_loop *loop);
 
 /* The owner's pointer (NULL until set). */
