@@ -49,8 +49,17 @@ _sockecho()
               -vv -h --help'
         ;;
     bench)
+        # sockecho bench merge [--json] FILE...
+        if [ "${COMP_WORDS[2]:-}" = merge ] && [ "$COMP_CWORD" -gt 2 ]; then
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W '--json -h --help' -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            return 0
+        fi
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
-              -n --count -d --duration -w --warmup -t --threads --seed
+              -n --count -d --duration -w --warmup --start-at -t --threads --seed
               --source-range --connect-timeout --timeout --interval --json
               --backend -4 -6 -h --help'
         ;;
