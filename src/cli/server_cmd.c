@@ -30,6 +30,7 @@ enum {
     OPT_TRAILER,
     OPT_DELAY_AFTER_EOF,
     OPT_FAULT,
+    OPT_METRICS,
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_HELP
@@ -63,6 +64,7 @@ static const char server_usage[] =
     "      --fault SPEC         rst-after=N, stall-after=N, close-early=N,\n"
     "                           slow-read=BYTES (per second)\n"
     "      --stats-interval T   print statistics every T (and at exit)\n"
+    "      --metrics ADDR:PORT  serve Prometheus metrics on GET /metrics there\n"
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
@@ -73,7 +75,8 @@ static const char server_usage[] =
     "Examples:\n"
     "  sockecho server\n"
     "  sockecho server --once -v --bind 127.0.0.1 --port 0\n"
-    "  sockecho server --threads 2 --max-conns 10000 --idle-timeout 5m --udp\n";
+    "  sockecho server --threads 2 --max-conns 10000 --idle-timeout 5m --udp\n"
+    "  sockecho server --metrics 127.0.0.1:9100\n";
 
 static const se_optdef server_options[] = {
     {"port", 'p', 1, OPT_PORT},
@@ -99,6 +102,7 @@ static const se_optdef server_options[] = {
     {"trailer", 0, 1, OPT_TRAILER},
     {"delay-after-eof", 0, 1, OPT_DELAY_AFTER_EOF},
     {"fault", 0, 1, OPT_FAULT},
+    {"metrics", 0, 1, OPT_METRICS},
     {"quiet", 'q', 0, OPT_QUIET},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
@@ -235,6 +239,9 @@ int se_cmd_server(int argc, char **argv)
             if (parse_fault(v, &opt, err, sizeof err))
                 return se_usage_error("%s: %s", args.name, err);
             break;
+        case OPT_METRICS:
+            opt.metrics = v;
+            break;
         case OPT_JSON:
             opt.json = 1;
             break;
@@ -287,6 +294,12 @@ int se_cmd_server(int argc, char **argv)
         fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
                 se_strerror(rc));
         return 1;
+    }
+    /* Parsed once the socket library runs (Windows' getaddrinfo needs it). */
+    if (opt.metrics &&
+        se_server_parse_metrics_addr(opt.metrics, &opt.metrics_addr, err, sizeof err)) {
+        se_platform_cleanup();
+        return se_usage_error("--metrics: %s", err);
     }
     rc = se_server_run(&opt);
     se_platform_cleanup();

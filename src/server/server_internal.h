@@ -50,6 +50,7 @@ typedef struct server {
     int signals_relayed;
     atomic_int workers_done;
     se_mutex *output_lock;
+    struct se_metrics *metrics; /* --metrics (metrics.h); NULL without */
 } server;
 
 /* Why a connection ended. */

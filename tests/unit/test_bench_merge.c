@@ -131,11 +131,11 @@ TEST(bench_merge_refuses_other_layout)
 #define RECORD(HISTOGRAMS)                                                                         \
     "{\"type\":\"bench\",\"mode\":\"rr\",\"size\":64,\"threads\":1,\"conns\":1,\"rate\":null,"     \
     "\"window_start\":\"2026-11-28T18:30:00Z\",\"window_end\":\"2026-11-28T18:30:01Z\","           \
-    "\"requests\":0,\"sessions\":null,\"bytes_sent\":0,\"bytes_received\":0,"                       \
-    "\"requests_per_s\":0,\"sessions_per_s\":null,\"sent_bytes_per_s\":0,"                          \
-    "\"received_bytes_per_s\":0,\"connections\":{\"opened\":0,\"complete\":0,\"failed\":0,"         \
-    "\"open_peak\":0},\"errors\":{\"mismatch\":0,\"excess\":0,\"truncated\":0,\"reset\":0,"         \
-    "\"timeout\":0,\"refused\":0,\"connect_failed\":0,\"other\":0}" HISTOGRAMS                       \
+    "\"requests\":0,\"sessions\":null,\"bytes_sent\":0,\"bytes_received\":0,"                      \
+    "\"requests_per_s\":0,\"sessions_per_s\":null,\"sent_bytes_per_s\":0,"                         \
+    "\"received_bytes_per_s\":0,\"connections\":{\"opened\":0,\"complete\":0,\"failed\":0,"        \
+    "\"open_peak\":0},\"errors\":{\"mismatch\":0,\"excess\":0,\"truncated\":0,\"reset\":0,"        \
+    "\"timeout\":0,\"refused\":0,\"connect_failed\":0,\"other\":0}" HISTOGRAMS                     \
     ",\"verdict\":\"complete\"}"
     static const char *const records[] = {
         RECORD(",\"histograms\":{\"layout\":{\"type\":\"log-linear\",\"unit\":\"ns\","
@@ -168,8 +168,9 @@ TEST(bench_merge_refuses_other_layout)
 
 TEST(json_read_values_and_errors)
 {
-    static const char doc[] = " {\"a\":[1,-2.5e3,true,false,null],\"b\":\"x\\u00e9\\ud83d\\ude00\\n\","
-                              "\"big\":18446744073709551615,\"over\":18446744073709551616} ";
+    static const char doc[] =
+        " {\"a\":[1,-2.5e3,true,false,null],\"b\":\"x\\u00e9\\ud83d\\ude00\\n\","
+        "\"big\":18446744073709551615,\"over\":18446744073709551616} ";
     char err[128];
     se_json *v = se_json_parse(doc, sizeof doc - 1, err, sizeof err);
     CHECK(v != NULL);
@@ -192,9 +193,21 @@ TEST(json_read_values_and_errors)
         se_json_free(v);
     }
     static const char *const bad[] = {
-        "",        "{",           "{\"a\" 1}",   "[1,]",       "[1 2]",    "\"\\x\"",
-        "\"\\ud800\"", "\"a\x01\"", "01",         "1.",         "{} x",     "\"\\u00\"",
-        "\"\\u0000\"", "nul",       "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        "",
+        "{",
+        "{\"a\" 1}",
+        "[1,]",
+        "[1 2]",
+        "\"\\x\"",
+        "\"\\ud800\"",
+        "\"a\x01\"",
+        "01",
+        "1.",
+        "{} x",
+        "\"\\u00\"",
+        "\"\\u0000\"",
+        "nul",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         se_json *b = se_json_parse(bad[i], strlen(bad[i]), err, sizeof err);
@@ -221,8 +234,8 @@ TEST(rfc3339_times)
     CHECK(ns == 0);
     CHECK_EQ_INT(se_rfc3339_parse("2024-02-29T00:00:00Z", &ns), 0);
     static const char *const bad[] = {
-        "2025-11-28T18:30:00",  "2025-02-29T00:00:00Z", "2025-13-01T00:00:00Z",
-        "2025-11-28 18:30Z",    "2025-11-28T24:00:00Z", "2025-11-28T18:30:00.Z",
+        "2025-11-28T18:30:00",  "2025-02-29T00:00:00Z",  "2025-13-01T00:00:00Z",
+        "2025-11-28 18:30Z",    "2025-11-28T24:00:00Z",  "2025-11-28T18:30:00.Z",
         "1969-12-31T23:59:59Z", "2025-11-28T18:30:00Zx", "+5s",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "platform/platform.h"
 #include "server/policy.h"
 
 /* Opt-in misbehaviour, for testing clients and proxies. */
@@ -49,9 +50,17 @@ typedef struct se_server_options {
     uint64_t delay_after_eof_ms; /* hold the last echo this long after FIN */
     se_fault_kind fault;
     uint64_t fault_value;
-    int udp;           /* also echo UDP datagrams on the same port */
-    uint64_t udp_rate; /* datagrams per second per source; 0: no cap */
+    const char *metrics;                  /* --metrics ADDR:PORT as given; NULL: none */
+    struct sockaddr_storage metrics_addr; /* ...parsed (se_server_parse_metrics_addr) */
+    int udp;                              /* also echo UDP datagrams on the same port */
+    uint64_t udp_rate;                    /* datagrams per second per source; 0: no cap */
 } se_server_options;
+
+/* Parses --metrics' ADDR:PORT ("127.0.0.1:9100", "[::1]:9100", or ":9100"
+ * for every IPv4 interface; numeric addresses only, port 0 for any free
+ * port) into *OUT. Returns 0, or -1 with a one-line reason in ERR. */
+int se_server_parse_metrics_addr(const char *text, struct sockaddr_storage *out, char *err,
+                                 size_t err_size);
 
 /* Runs the server until --once is done or a stop signal has been handled.
  * Prints its own lines (listening, per connection, statistics, errors).
