@@ -45,7 +45,7 @@ _sockecho()
         opts='-p --port -b --bind -4 -6 --systemd --inetd --threads --backend
               --max-buffer --max-conns --max-per-source --allow --deny
               --idle-timeout --drain-timeout --once --udp --udp-rate --trailer
-              --delay-after-eof --fault --stats-interval --json -q --quiet -v --verbose
+              --delay-after-eof --fault --stats-interval --metrics --json -q --quiet -v --verbose
               -vv -h --help'
         ;;
     bench)

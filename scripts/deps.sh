@@ -24,6 +24,9 @@ esac
 # a path that must exist, or "-" for "dpkg must list the package as installed".
 # wine: /usr/bin/wine, wineserver, wineboot (via alternatives, wine-stable);
 # wine64: /usr/lib/wine/wine64, the loader that runs a 64-bit .exe.
+# prometheus (with promtool), podman with runc, and kubectl (any kubectl on
+# PATH will do; Debian's comes in kubernetes-client) for the metrics and
+# packaging tests (docs/metrics.md, docs/fleet.md).
 # gcc recommends (and so, with --no-install-recommends, does not bring)
 # libc6-dev; the ASan/UBSan runtimes come with gcc-12 (libgcc-12-dev).
 packages=(
@@ -49,6 +52,11 @@ packages=(
     pkg-config:pkg-config
     tmux:tmux
     dpkg:dpkg-deb
+    prometheus:prometheus
+    prometheus:promtool
+    podman:podman
+    runc:runc
+    kubernetes-client:kubectl
 )
 
 missing_pkgs=()
