@@ -24,7 +24,8 @@ esac
 # a path that must exist, or "-" for "dpkg must list the package as installed".
 # wine: /usr/bin/wine, wineserver, wineboot (via alternatives, wine-stable);
 # wine64: /usr/lib/wine/wine64, the loader that runs a 64-bit .exe.
-# prometheus (with promtool), podman with runc, and kubectl (any kubectl on
+# prometheus (with promtool), podman with runc, musl-gcc (the container's
+# static binary), and kubectl (any kubectl on
 # PATH will do; Debian's comes in kubernetes-client) for the metrics and
 # packaging tests (docs/metrics.md, docs/fleet.md).
 # gcc recommends (and so, with --no-install-recommends, does not bring)
@@ -56,6 +57,7 @@ packages=(
     prometheus:promtool
     podman:podman
     runc:runc
+    musl-tools:musl-gcc
     kubernetes-client:kubectl
 )
 
