@@ -4,7 +4,8 @@
  * most MAX_CLIENTS connections (more are answered 503 and closed), a request
  * head of at most HEAD_MAX bytes that must arrive within HEAD_TIMEOUT_MS
  * (slowloris), a bounded wait for the client's FIN after the response, and
- * a fixed buffer per client. */
+ * a fixed buffer per client; out of descriptors, it stops accepting for a
+ * moment instead of spinning. */
 #include "server/http_request.h"
 #include "metrics.h"
 
@@ -19,6 +20,7 @@
 #define HEAD_TIMEOUT_MS 5000
 #define LINGER_MS 1000 /* after the response: wait this long for the client's FIN */
 #define ACCEPTS_PER_EVENT 16
+#define ACCEPT_BACKOFF_MS 100 /* out of descriptors: stop trying this long */
 #define CODES 7
 
 typedef enum { READING, WRITING, LINGERING } client_state;
@@ -42,6 +44,7 @@ struct se_metrics_http {
     worker *w;
     se_socket listener;
     se_io listen_io;
+    se_timer backoff;
     client *clients;
     int count;
     uint64_t responses[CODES];
@@ -280,8 +283,19 @@ static void on_accept(se_loop *loop, se_io *io, int events)
     se_metrics_http *h = se_io_data(io);
     for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
         se_socket sock;
-        if (se_socket_accept(h->listener, &sock, NULL) != 0)
-            return; /* none waiting, or out of descriptors: the echo matters more */
+        int err = se_socket_accept(h->listener, &sock, NULL);
+        if (err == SE_EAGAIN)
+            return;
+        if (err == SE_EMFILE || err == SE_ENFILE || err == SE_ENOBUFS || err == SE_ENOMEM) {
+            /* The listener stays readable: stop watching it for a while
+             * rather than spin (the echo needs the descriptors more). */
+            se_io_stop(loop, &h->listen_io);
+            if (se_timer_start(loop, &h->backoff, ACCEPT_BACKOFF_MS) != 0)
+                (void)se_io_set(loop, &h->listen_io, SE_READABLE);
+            return;
+        }
+        if (err)
+            continue; /* the client gave up before we accepted it */
         if (h->count >= MAX_CLIENTS) {
             turn_away(h, sock);
             continue;
@@ -306,6 +320,12 @@ static void on_accept(se_loop *loop, se_io *io, int events)
     }
 }
 
+static void on_backoff(se_loop *loop, se_timer *t)
+{
+    se_metrics_http *h = se_timer_data(t);
+    (void)se_io_set(loop, &h->listen_io, SE_READABLE);
+}
+
 se_metrics_http *se_metrics_http_start(server *srv, worker *w, se_socket listener)
 {
     se_metrics_http *h = calloc(1, sizeof *h);
@@ -317,6 +337,7 @@ se_metrics_http *se_metrics_http_start(server *srv, worker *w, se_socket listene
     h->w = w;
     h->listener = listener;
     se_io_init(&h->listen_io, listener, on_accept, h);
+    se_timer_init(&h->backoff, on_backoff, h);
     if (se_io_set(w->loop, &h->listen_io, SE_READABLE) != 0) {
         se_socket_close(listener);
         free(h);
@@ -328,6 +349,7 @@ se_metrics_http *se_metrics_http_start(server *srv, worker *w, se_socket listene
 void se_metrics_http_stop(se_metrics_http *h)
 {
     se_io_stop(h->w->loop, &h->listen_io);
+    se_timer_stop(h->w->loop, &h->backoff);
     se_socket_close(h->listener);
     while (h->clients) {
         client *c = h->clients;

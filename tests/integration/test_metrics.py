@@ -9,9 +9,11 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 
-from harness import Skip, check, run_client, run_sockecho, start_server
+from harness import (Server, Skip, check, connect_from, proc_cpu_seconds, run_client,
+                     run_sockecho, start_server)
 
 METRICS_RE = re.compile(r'^metrics on (\S+) (\d+)$', re.M)
 
@@ -150,6 +152,51 @@ def test_metrics_endpoint_survives_garbage(ctx):
         check(value(body, 'sockecho_connections_total') == 1, 'echo connections counted')
         rc, out, err = server.stop()
     check(rc == 0, 'server exit %s: %s', rc, err[-300:])
+
+
+def test_metrics_out_of_descriptors(ctx):
+    """Out of descriptors, the metrics listener stays unaccepted without a
+    busy loop, and answers once descriptors are free again."""
+    if ctx.windows or not sys.platform.startswith('linux'):
+        raise Skip('descriptor limits (prlimit) and /proc: the native Linux build only')
+    argv = ['prlimit', '--nofile=40:40', '--'] + ctx.cmd(
+        ['server', '--port', '0', '--bind', '127.0.0.1', '--metrics', '127.0.0.1:0'])
+    server = Server(argv, strip_cr=False)
+    socks = []
+    with server:
+        server.wait_listening(ctx.t(10))
+        port = int(server.wait_for(lambda out, err: METRICS_RE.search(err), ctx.t(10),
+                                   '"metrics on ADDR PORT" line').group(2))
+        try:
+            for i in range(45):
+                socks.append(connect_from('127.0.4.%d' % (i + 2), '127.0.0.1', server.port, 5))
+            server.wait_for(lambda out, err: 'pausing new connections' in err, ctx.t(5),
+                            'the out-of-descriptors log line')
+            waiting = [socket.create_connection(('127.0.0.1', port), timeout=5)
+                       for _ in range(3)]
+            for sock in waiting:
+                sock.sendall(b'GET /metrics HTTP/1.1\r\n\r\n')
+            before = proc_cpu_seconds(server.proc.pid)
+            time.sleep(1.0)
+            used = proc_cpu_seconds(server.proc.pid) - before
+            check(used < 0.2, 'the server used %.2fs of CPU in 1s with metrics clients waiting '
+                  'while out of descriptors (busy loop on accept?)', used)
+            for sock in socks:
+                sock.close()
+            socks = []
+            for sock in waiting:
+                sock.settimeout(ctx.t(5))
+                check(sock.recv(100).startswith(b'HTTP/1.1 200'), 'a waiting metrics client '
+                      'was not answered once descriptors were free')
+                sock.close()
+            body = scrape(port)
+            check(value(body, 'sockecho_accept_pauses_total', '{reason="descriptors"}') >= 1,
+                  'no accept pause counted')
+        finally:
+            for sock in socks:
+                sock.close()
+        rc, out, err = server.stop(timeout=10)
+    check(rc == 0, 'server exited with %s: %r', rc, err[-300:])
 
 
 def test_metrics_bad_values(ctx):
