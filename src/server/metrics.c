@@ -110,6 +110,11 @@ static void print_metrics_address(server *srv, se_socket sock)
     }
 }
 
+static char *render(void *srv, size_t *len)
+{
+    return se_metrics_render(srv, len);
+}
+
 int se_metrics_start(server *srv)
 {
     const se_server_options *opt = srv->opt;
@@ -132,7 +137,7 @@ int se_metrics_start(server *srv)
         return 1;
     }
     print_metrics_address(srv, sock);
-    if (!(m->http = se_metrics_http_start(srv, &srv->workers[0], sock)) ||
+    if (!(m->http = se_metrics_http_start(srv->workers[0].loop, sock, render, srv)) ||
         (err = start_probes(m, srv)) != 0) {
         se_server_log(srv, 0, "cannot serve metrics: %s", se_strerror(m->http ? err : SE_ENOMEM));
         return 1;

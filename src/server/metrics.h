@@ -29,12 +29,17 @@ char *se_metrics_render(server *srv, size_t *len);
 
 typedef struct se_metrics_http se_metrics_http;
 
-/* Serves GET /metrics on LISTENER (owned by the responder from now on) on
- * W's loop. Returns the responder, or NULL when out of memory (LISTENER is
- * then closed). */
-se_metrics_http *se_metrics_http_start(server *srv, worker *w, se_socket listener);
+/* Makes the exposition text for a request: a buffer the responder frees,
+ * with its length in *LEN; NULL when out of memory (answered 503). */
+typedef char *(*se_metrics_render_fn)(void *data, size_t *len);
 
-/* Stops and frees the responder (W's thread has ended). */
+/* Serves GET /metrics on LISTENER (owned by the responder from now on) on
+ * LOOP, with the text RENDER(DATA) makes on each request. Returns the
+ * responder, or NULL when out of memory (LISTENER is then closed). */
+se_metrics_http *se_metrics_http_start(se_loop *loop, se_socket listener,
+                                       se_metrics_render_fn render, void *data);
+
+/* Stops and frees the responder (LOOP no longer runs). */
 void se_metrics_http_stop(se_metrics_http *h);
 
 /* Responses the responder has sent, by status code (200, 400, 404, 405,

@@ -40,8 +40,9 @@ typedef struct client {
 } client;
 
 struct se_metrics_http {
-    server *srv;
-    worker *w;
+    se_loop *loop;
+    se_metrics_render_fn render;
+    void *render_data;
     se_socket listener;
     se_io listen_io;
     se_timer backoff;
@@ -117,8 +118,8 @@ static void free_client(se_loop *loop, se_deferred *d)
 static void detach_client(client *c)
 {
     se_metrics_http *h = c->h;
-    se_io_stop(h->w->loop, &c->io);
-    se_timer_stop(h->w->loop, &c->timer);
+    se_io_stop(h->loop, &c->io);
+    se_timer_stop(h->loop, &c->timer);
     se_socket_close(c->sock);
     if (c->prev)
         c->prev->next = c->next;
@@ -133,14 +134,14 @@ static void close_client(client *c)
 {
     detach_client(c);
     /* The loop may still hold C in this round: free it after. */
-    se_loop_defer(c->h->w->loop, &c->release, free_client, c);
+    se_loop_defer(c->h->loop, &c->release, free_client, c);
 }
 
 /* The response is out: half-close, then read (and drop) until the client's
  * FIN, so that closing does not reset what it has not read yet. */
 static void linger(client *c)
 {
-    se_loop *loop = c->h->w->loop;
+    se_loop *loop = c->h->loop;
     c->state = LINGERING;
     if (se_socket_shutdown_send(c->sock) != 0 || se_io_set(loop, &c->io, SE_READABLE) != 0 ||
         se_timer_start(loop, &c->timer, LINGER_MS) != 0)
@@ -152,7 +153,7 @@ static void write_some(client *c)
     while (c->out_sent < c->out_len) {
         long n = se_socket_send(c->sock, c->out + c->out_sent, c->out_len - c->out_sent);
         if (n == SE_EAGAIN) {
-            if (se_io_set(c->h->w->loop, &c->io, SE_WRITABLE) != 0)
+            if (se_io_set(c->h->loop, &c->io, SE_WRITABLE) != 0)
                 close_client(c);
             return;
         }
@@ -197,7 +198,7 @@ static void answer(client *c, const se_http_request *req)
         respond_text(c, 404, "not found: the metrics are at /metrics\n");
     } else {
         size_t len;
-        char *body = se_metrics_render(c->h->srv, &len);
+        char *body = c->h->render(c->h->render_data, &len);
         if (!body) {
             respond_text(c, 503, "out of memory\n");
             return;
@@ -223,7 +224,7 @@ static void read_head(client *c)
         case SE_HTTP_INCOMPLETE:
             continue;
         case SE_HTTP_COMPLETE:
-            se_timer_stop(c->h->w->loop, &c->timer);
+            se_timer_stop(c->h->loop, &c->timer);
             answer(c, &req);
             return;
         case SE_HTTP_BAD:
@@ -326,19 +327,21 @@ static void on_backoff(se_loop *loop, se_timer *t)
     (void)se_io_set(loop, &h->listen_io, SE_READABLE);
 }
 
-se_metrics_http *se_metrics_http_start(server *srv, worker *w, se_socket listener)
+se_metrics_http *se_metrics_http_start(se_loop *loop, se_socket listener,
+                                       se_metrics_render_fn render, void *data)
 {
     se_metrics_http *h = calloc(1, sizeof *h);
     if (!h) {
         se_socket_close(listener);
         return NULL;
     }
-    h->srv = srv;
-    h->w = w;
+    h->loop = loop;
+    h->render = render;
+    h->render_data = data;
     h->listener = listener;
     se_io_init(&h->listen_io, listener, on_accept, h);
     se_timer_init(&h->backoff, on_backoff, h);
-    if (se_io_set(w->loop, &h->listen_io, SE_READABLE) != 0) {
+    if (se_io_set(loop, &h->listen_io, SE_READABLE) != 0) {
         se_socket_close(listener);
         free(h);
         return NULL;
@@ -348,8 +351,8 @@ se_metrics_http *se_metrics_http_start(server *srv, worker *w, se_socket listene
 
 void se_metrics_http_stop(se_metrics_http *h)
 {
-    se_io_stop(h->w->loop, &h->listen_io);
-    se_timer_stop(h->w->loop, &h->backoff);
+    se_io_stop(h->loop, &h->listen_io);
+    se_timer_stop(h->loop, &h->backoff);
     se_socket_close(h->listener);
     while (h->clients) {
         client *c = h->clients;
