@@ -69,11 +69,20 @@ _sockecho()
               --proxy-protocol --proxy-from --proxy-timeout --idle-timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --drain-timeout --once --udp --udp-rate --trailer
               --delay-after-eof --fault --tls --tls-cert --tls-key --tls-alpn --tls-min
-              --stats-interval --json -q --quiet -v --verbose -vv -h --help'
+              --stats-interval --metrics --json -q --quiet -v --verbose -vv -h --help'
         ;;
     bench)
+        # sockecho bench merge [--json] FILE...
+        if [ "${COMP_WORDS[2]:-}" = merge ] && [ "$COMP_CWORD" -gt 2 ]; then
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W '--json -h --help' -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            return 0
+        fi
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
-              -n --count -d --duration -w --warmup -t --threads --seed
+              -n --count -d --duration -w --warmup --start-at -t --threads --seed
               --source-range --send-proxy --proxy-source --connect-timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --timeout --interval --json
               --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn

@@ -24,6 +24,10 @@ esac
 # a path that must exist, or "-" for "dpkg must list the package as installed".
 # wine: /usr/bin/wine, wineserver, wineboot (via alternatives, wine-stable);
 # wine64: /usr/lib/wine/wine64, the loader that runs a 64-bit .exe.
+# prometheus (with promtool), podman with runc, musl-gcc (the container's
+# static binary), and kubectl (any kubectl on
+# PATH will do; Debian's comes in kubernetes-client) for the metrics and
+# packaging tests (docs/metrics.md, docs/fleet.md).
 # gcc recommends (and so, with --no-install-recommends, does not bring)
 # libc6-dev; the ASan/UBSan runtimes come with gcc-12 (libgcc-12-dev).
 # TLS: libssl-dev (OpenSSL 3, the native build's TLS), openssl (the tests'
@@ -60,6 +64,12 @@ packages=(
     stunnel4:stunnel4
     libgnutls30:-
     liburing-dev:/usr/include/liburing.h
+    prometheus:prometheus
+    prometheus:promtool
+    podman:podman
+    runc:runc
+    musl-tools:musl-gcc
+    kubernetes-client:kubectl
 )
 
 missing_pkgs=()

@@ -5,6 +5,7 @@
 #include "bench/bench.h"
 
 #include "bench/report.h"
+#include "window.h"
 #include "worker.h"
 
 #include <stdlib.h>
@@ -36,6 +37,7 @@ int se_bench_mode_parse(const char *name, se_bench_mode *out)
 typedef struct bench_run {
     const se_bench_options *opt;
     se_bench_shared shared;
+    se_bench_window window;
     se_source_range sources;
     se_bench_worker *workers;
     se_mutex **locks; /* one per worker while reports need its stats mid-run */
@@ -239,8 +241,12 @@ static int finish(bench_run *r, int failed)
         if (r->locks[i])
             se_mutex_destroy(r->locks[i]);
     }
-    se_bench_summary sum = {r->opt, r->total,
-                            seconds_between(r->shared.measure_start_ns, window_end), open_peak,
+    se_bench_summary sum = {r->opt,
+                            r->total,
+                            seconds_between(r->shared.measure_start_ns, window_end),
+                            se_bench_window_wall(&r->window, r->shared.measure_start_ns),
+                            se_bench_window_wall(&r->window, window_end),
+                            open_peak,
                             se_bench_verdict(r->total)};
     if (failed && sum.verdict == SE_VERDICT_COMPLETE)
         sum.verdict = SE_VERDICT_ERROR;
@@ -268,9 +274,9 @@ static int run_workers(bench_run *r)
         fprintf(stderr, "sockecho bench: event backend: %s (%s)\n", se_loop_backend_name(r->loop),
                 se_loop_fallback(r->loop));
     r->shared.done = &r->worker_done;
-    uint64_t now = se_now_ns();
-    r->shared.measure_start_ns = now + opt->warmup_ms * 1000000;
-    r->shared.end_ns = r->shared.measure_start_ns + opt->duration_ms * 1000000;
+    se_bench_window_plan(&r->window, opt, se_now_ns(), se_wall_ns());
+    r->shared.measure_start_ns = r->window.start_ns;
+    r->shared.end_ns = r->window.end_ns;
     int failed = start_workers(r) != 0;
     if (failed)
         request_stop(r);

@@ -2,6 +2,7 @@
 #include "bench/report.h"
 
 #include "util/json.h"
+#include "util/rfc3339.h"
 
 #include <string.h>
 
@@ -65,6 +66,18 @@ static double ms(uint64_t ns)
     return (double)ns / 1e6;
 }
 
+/* Per-second rates of a record's counts. */
+typedef struct rates {
+    double requests, sessions, sent, received, handshakes;
+} rates;
+
+static rates rates_over(const se_bench_stats *s, double secs)
+{
+    rates r = {per_s(s->requests, secs), per_s(s->sessions, secs), per_s(s->bytes_sent, secs),
+               per_s(s->bytes_received, secs), per_s(s->tls_handshakes, secs)};
+    return r;
+}
+
 /* ---- JSON ---- */
 
 static void json_hist(FILE *out, const se_histogram *h)
@@ -82,11 +95,10 @@ static void json_hist(FILE *out, const se_histogram *h)
             ms(se_hist_percentile(h, 99)), ms(se_hist_percentile(h, 99.9)), ms(h->max));
 }
 
-static void json_count(FILE *out, const char *name, uint64_t n, double secs, int applies)
+static void json_count(FILE *out, const char *name, uint64_t n, double rate, int applies)
 {
     if (applies)
-        fprintf(out, ",\"%s\":%llu,\"%s_per_s\":%.1f", name, (unsigned long long)n, name,
-                per_s(n, secs));
+        fprintf(out, ",\"%s\":%llu,\"%s_per_s\":%.1f", name, (unsigned long long)n, name, rate);
     else
         fprintf(out, ",\"%s\":null,\"%s_per_s\":null", name, name);
 }
@@ -100,15 +112,15 @@ static void json_optional(FILE *out, const char *name, uint64_t v, int present)
 }
 
 /* The fields final and interval objects share. */
-static void json_measures(FILE *out, se_bench_mode m, const se_bench_stats *s, double secs)
+static void json_measures(FILE *out, se_bench_mode m, const se_bench_stats *s, rates r)
 {
-    json_count(out, "requests", s->requests, secs, counts_requests(m));
-    json_count(out, "sessions", s->sessions, secs, m == SE_BENCH_SESSIONS);
+    json_count(out, "requests", s->requests, r.requests, counts_requests(m));
+    json_count(out, "sessions", s->sessions, r.sessions, m == SE_BENCH_SESSIONS);
     fprintf(out,
             ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"sent_bytes_per_s\":%.1f,"
             "\"received_bytes_per_s\":%.1f,\"latency_ms\":{",
-            (unsigned long long)s->bytes_sent, (unsigned long long)s->bytes_received,
-            per_s(s->bytes_sent, secs), per_s(s->bytes_received, secs));
+            (unsigned long long)s->bytes_sent, (unsigned long long)s->bytes_received, r.sent,
+            r.received);
     for (int p = 0; p < SE_PHASES; p++) {
         fprintf(out, "%s\"%s\":", p ? "," : "", se_phase_name((se_phase)p));
         if (phase_applies(m, (se_phase)p))
@@ -119,6 +131,50 @@ static void json_measures(FILE *out, se_bench_mode m, const se_bench_stats *s, d
     fprintf(out, "}");
 }
 
+/* The lossless form of H: exact count, sum, min and max (ns), and every
+ * non-empty bucket as [index, count] (docs/json.md, histograms). */
+static void json_hist_buckets(FILE *out, const se_histogram *h)
+{
+    fprintf(out, "{\"count\":%llu,\"sum\":%llu", (unsigned long long)h->count,
+            (unsigned long long)h->sum);
+    if (h->count)
+        fprintf(out, ",\"min\":%llu,\"max\":%llu", (unsigned long long)h->min,
+                (unsigned long long)h->max);
+    else
+        fprintf(out, ",\"min\":null,\"max\":null");
+    fprintf(out, ",\"buckets\":[");
+    for (size_t i = h->lo, first = 1; h->count && i <= h->hi; i++) {
+        if (h->buckets[i]) {
+            fprintf(out, "%s[%zu,%llu]", first ? "" : ",", i, (unsigned long long)h->buckets[i]);
+            first = 0;
+        }
+    }
+    fprintf(out, "]}");
+}
+
+static void json_histograms(FILE *out, se_bench_mode m, const se_bench_stats *s)
+{
+    fprintf(out,
+            ",\"histograms\":{\"layout\":{\"type\":\"log-linear\",\"unit\":\"ns\","
+            "\"sub_bucket_bits\":%d,\"max_bits\":%d}",
+            SE_HIST_SUB_BITS, SE_HIST_MAX_BITS);
+    for (int p = 0; p < SE_PHASES; p++) {
+        fprintf(out, ",\"%s\":", se_phase_name((se_phase)p));
+        if (phase_applies(m, (se_phase)p))
+            json_hist_buckets(out, &s->latency[p]);
+        else
+            fprintf(out, "null");
+    }
+    fprintf(out, "}");
+}
+
+static void json_time(FILE *out, const char *name, uint64_t ns)
+{
+    char when[40];
+    se_rfc3339_format(ns, when, sizeof when);
+    fprintf(out, ",\"%s\":\"%s\"", name, when);
+}
+
 static void json_errors(FILE *out, const se_bench_stats *s)
 {
     fprintf(out, ",\"errors\":{");
@@ -126,6 +182,26 @@ static void json_errors(FILE *out, const se_bench_stats *s)
         fprintf(out, "%s\"%s\":%llu", i ? "," : "", se_fault_name((se_fault)i),
                 (unsigned long long)s->faults[i]);
     fprintf(out, "}");
+}
+
+/* What final and merged records end with. */
+static void json_tail(FILE *out, se_bench_mode m, const se_bench_stats *s, uint64_t open_peak,
+                      se_verdict verdict)
+{
+    json_histograms(out, m, s);
+    fprintf(out,
+            ",\"connections\":{\"opened\":%llu,\"complete\":%llu,\"failed\":%llu,"
+            "\"open_peak\":%llu}",
+            (unsigned long long)s->opened, (unsigned long long)s->complete,
+            (unsigned long long)s->failed, (unsigned long long)open_peak);
+    json_errors(out, s);
+    fprintf(out, ",\"first_error\":");
+    if (s->first_error[0])
+        se_json_string(out, s->first_error);
+    else
+        fprintf(out, "null");
+    fprintf(out, ",\"verdict\":\"%s\",\"exit_code\":%d}\n", se_verdict_name(verdict),
+            se_verdict_exit_code(verdict));
 }
 
 void se_bench_report_json(FILE *out, const se_bench_summary *sum)
@@ -143,26 +219,23 @@ void se_bench_report_json(FILE *out, const se_bench_summary *sum)
     fprintf(out, ",\"seed\":%llu,\"duration_s\":%.3f,\"warmup_s\":%.3f,\"elapsed_s\":%.4f",
             (unsigned long long)o->seed, (double)o->duration_ms / 1000, (double)o->warmup_ms / 1000,
             sum->elapsed_s);
-    json_measures(out, o->mode, s, sum->elapsed_s);
-    fprintf(out,
-            ",\"connections\":{\"opened\":%llu,\"complete\":%llu,\"failed\":%llu,"
-            "\"open_peak\":%llu}",
-            (unsigned long long)s->opened, (unsigned long long)s->complete,
-            (unsigned long long)s->failed, (unsigned long long)sum->open_peak);
+    if (o->start_at_ns)
+        json_time(out, "start_at", o->start_at_ns);
+    else
+        fprintf(out, ",\"start_at\":null");
+    json_time(out, "window_start", sum->window_start_ns);
+    /* A run that ended before its window began has an empty window. */
+    json_time(out, "window_end",
+              sum->window_end_ns > sum->window_start_ns ? sum->window_end_ns
+                                                        : sum->window_start_ns);
+    json_measures(out, o->mode, s, rates_over(s, sum->elapsed_s));
     if (o->tls)
         fprintf(out, ",\"tls\":{\"handshakes\":%llu,\"resumed\":%llu,\"handshakes_per_s\":%.1f}",
                 (unsigned long long)s->tls_handshakes, (unsigned long long)s->tls_resumed,
                 per_s(s->tls_handshakes, sum->elapsed_s));
     else
         fprintf(out, ",\"tls\":null");
-    json_errors(out, s);
-    fprintf(out, ",\"first_error\":");
-    if (s->first_error[0])
-        se_json_string(out, s->first_error);
-    else
-        fprintf(out, "null");
-    fprintf(out, ",\"verdict\":\"%s\",\"exit_code\":%d}\n", se_verdict_name(sum->verdict),
-            se_verdict_exit_code(sum->verdict));
+    json_tail(out, o->mode, s, sum->open_peak, sum->verdict);
 }
 
 /* ---- text ---- */
@@ -194,30 +267,28 @@ static void text_header(FILE *out, const se_bench_options *o)
     fprintf(out, ", %llu thread%s\n", (unsigned long long)o->threads, o->threads == 1 ? "" : "s");
 }
 
-void se_bench_report_text(FILE *out, const se_bench_summary *sum)
+/* The lines after the header and the window: counts, rates, latencies,
+ * connections, errors, verdict. */
+static void text_body(FILE *out, se_bench_mode m, const se_bench_stats *s, rates r,
+                      uint64_t open_peak, se_verdict verdict)
 {
-    const se_bench_options *o = sum->opt;
-    const se_bench_stats *s = sum->stats;
-    double secs = sum->elapsed_s;
     static const char *const labels[SE_PHASES] = {"rtt", "connect", "first byte", "close",
                                                   "session"};
-    text_header(out, o);
-    fprintf(out, "%-13s %.3f s\n", "measured", secs);
-    if (ops_unit(o->mode))
-        fprintf(out, "%-13s %llu (%.0f/s)\n", counts_requests(o->mode) ? "requests" : "sessions",
-                (unsigned long long)ops_of(o->mode, s), per_s(ops_of(o->mode, s), secs));
+    if (ops_unit(m))
+        fprintf(out, "%-13s %llu (%.0f/s)\n", counts_requests(m) ? "requests" : "sessions",
+                (unsigned long long)ops_of(m, s), counts_requests(m) ? r.requests : r.sessions);
     fprintf(out, "%-13s sent %.1f MiB/s, received and verified %.1f MiB/s\n", "throughput",
-            per_s(s->bytes_sent, secs) / MIB, per_s(s->bytes_received, secs) / MIB);
+            r.sent / MIB, r.received / MIB);
     for (int p = 0; p < SE_PHASES; p++)
-        if (phase_applies(o->mode, (se_phase)p))
+        if (phase_applies(m, (se_phase)p))
             text_hist(out, labels[p], &s->latency[p]);
-    if (o->tls)
+    if (s->tls_handshakes)
         fprintf(out, "%-13s %llu handshakes (%.0f/s), %llu resumed\n", "tls",
-                (unsigned long long)s->tls_handshakes, per_s(s->tls_handshakes, secs),
+                (unsigned long long)s->tls_handshakes, r.handshakes,
                 (unsigned long long)s->tls_resumed);
     fprintf(out, "%-13s %llu opened, %llu complete, %llu failed, at most %llu open\n",
             "connections", (unsigned long long)s->opened, (unsigned long long)s->complete,
-            (unsigned long long)s->failed, (unsigned long long)sum->open_peak);
+            (unsigned long long)s->failed, (unsigned long long)open_peak);
     fprintf(out, "%-13s", "errors");
     if (se_bench_fault_total(s) == 0)
         fprintf(out, " none");
@@ -231,7 +302,76 @@ void se_bench_report_text(FILE *out, const se_bench_summary *sum)
     fprintf(out, "\n");
     if (s->first_error[0])
         fprintf(out, "%-13s %s\n", "first error", s->first_error);
-    fprintf(out, "%-13s %s\n", "verdict", se_verdict_name(sum->verdict));
+    fprintf(out, "%-13s %s\n", "verdict", se_verdict_name(verdict));
+}
+
+void se_bench_report_text(FILE *out, const se_bench_summary *sum)
+{
+    const se_bench_options *o = sum->opt;
+    text_header(out, o);
+    fprintf(out, "%-13s %.3f s\n", "measured", sum->elapsed_s);
+    if (o->start_at_ns) {
+        char when[40];
+        se_rfc3339_format(sum->window_start_ns, when, sizeof when);
+        double late = sum->window_start_ns > o->start_at_ns
+                          ? (double)(sum->window_start_ns - o->start_at_ns) / 1e9
+                          : 0;
+        fprintf(out, "%-13s %s (--start-at; %.6f s late by this clock)\n", "started", when, late);
+    }
+    text_body(out, o->mode, sum->stats, rates_over(sum->stats, sum->elapsed_s), sum->open_peak,
+              sum->verdict);
+}
+
+static double spread_s(uint64_t first_ns, uint64_t last_ns)
+{
+    return (double)(last_ns - first_ns) / 1e9;
+}
+
+static rates merged_rates(const se_bench_result *r)
+{
+    rates out = {r->requests_per_s, r->sessions_per_s, r->sent_per_s, r->received_per_s,
+                 per_s(r->stats.tls_handshakes, se_bench_result_common_s(r))};
+    return out;
+}
+
+void se_bench_report_merge_text(FILE *out, const se_bench_result *r)
+{
+    char from[40], to[40];
+    fprintf(out, "sockecho bench merge: %llu result%s, %s, %llu %s", (unsigned long long)r->inputs,
+            r->inputs == 1 ? "" : "s", se_bench_mode_name(r->mode), (unsigned long long)r->conns,
+            r->mode == SE_BENCH_SESSIONS ? "sessions in flight" : "connections");
+    if (r->has_size)
+        fprintf(out, ", %llu B %s", (unsigned long long)r->size,
+                r->mode == SE_BENCH_SESSIONS ? "payloads" : "messages");
+    if (r->mode == SE_BENCH_RATE)
+        fprintf(out, ", %llu msg/s", (unsigned long long)r->rate);
+    fprintf(out, ", %llu thread%s\n", (unsigned long long)r->threads, r->threads == 1 ? "" : "s");
+    se_rfc3339_format(r->last_start_ns, from, sizeof from);
+    se_rfc3339_format(r->first_end_ns, to, sizeof to);
+    fprintf(out, "%-13s %.3f s, %s to %s\n", "common", se_bench_result_common_s(r), from, to);
+    fprintf(out, "%-13s starts %.6f s apart, ends %.6f s apart\n", "skew",
+            spread_s(r->first_start_ns, r->last_start_ns),
+            spread_s(r->first_end_ns, r->last_end_ns));
+    text_body(out, r->mode, &r->stats, merged_rates(r), r->open_peak, r->verdict);
+}
+
+void se_bench_report_merge_json(FILE *out, const se_bench_result *r)
+{
+    fprintf(out, "{\"type\":\"bench_merge\",\"inputs\":%llu,\"mode\":\"%s\"",
+            (unsigned long long)r->inputs, se_bench_mode_name(r->mode));
+    json_optional(out, "size", r->size, r->has_size);
+    fprintf(out, ",\"threads\":%llu,\"conns\":%llu", (unsigned long long)r->threads,
+            (unsigned long long)r->conns);
+    json_optional(out, "rate", r->rate, r->mode == SE_BENCH_RATE);
+    json_time(out, "first_start", r->first_start_ns);
+    json_time(out, "last_start", r->last_start_ns);
+    json_time(out, "first_end", r->first_end_ns);
+    json_time(out, "last_end", r->last_end_ns);
+    fprintf(out, ",\"common_s\":%.6f,\"start_skew_s\":%.6f,\"end_skew_s\":%.6f",
+            se_bench_result_common_s(r), spread_s(r->first_start_ns, r->last_start_ns),
+            spread_s(r->first_end_ns, r->last_end_ns));
+    json_measures(out, r->mode, &r->stats, merged_rates(r));
+    json_tail(out, r->mode, &r->stats, r->open_peak, r->verdict);
 }
 
 /* "246913 req/s  p50 0.198  p99 0.410 ms  120.6 MiB/s  open 50  errors 0" */
@@ -261,7 +401,7 @@ void se_bench_report_interval(FILE *out, const se_bench_options *opt, const se_b
         fprintf(out,
                 "{\"type\":\"bench_interval\",\"mode\":\"%s\",\"t_s\":%.3f,\"interval_s\":%.3f",
                 se_bench_mode_name(opt->mode), t_s, interval_s);
-        json_measures(out, opt->mode, s, interval_s);
+        json_measures(out, opt->mode, s, rates_over(s, interval_s));
         fprintf(out, ",\"open_conns\":%llu", (unsigned long long)open);
         json_errors(out, s);
         fprintf(out, "}\n");

@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "cli/sockopt_args.h"
 #include "tls_options.h"
+#include "util/rfc3339.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #define MAX_CONNS 1000000
 #define MAX_THREADS 64
 #define MAX_SIZE (16ull << 20)
+#define MAX_START_AHEAD_MS (24ull * 3600 * 1000)
 
 enum {
     OPT_IPV4 = 1,
@@ -27,6 +29,7 @@ enum {
     OPT_COUNT,
     OPT_DURATION,
     OPT_WARMUP,
+    OPT_START_AT,
     OPT_THREADS,
     OPT_SEED,
     OPT_SOURCE_RANGE,
@@ -42,6 +45,7 @@ enum {
 
 static const char bench_usage[] =
     "usage: sockecho bench [options] HOST [PORT]\n"
+    "       sockecho bench merge [--json] FILE...\n"
     "\n"
     "Loads the echo server on HOST (port 27015) and verifies every echoed byte.\n"
     "\n"
@@ -57,6 +61,8 @@ static const char bench_usage[] =
     "  -n, --count N           stop after N messages (rr, rate) or sessions\n"
     "  -d, --duration T        measured time (default 10s, at most 1h)\n"
     "  -w, --warmup T          unmeasured time first (default 0)\n"
+    "      --start-at TIME     start the measured time at TIME (RFC 3339, or +T\n"
+    "                          from now), shared by generators on several hosts\n"
     "  -t, --threads N         worker threads, one event loop each (default 1)\n"
     "      --seed N            pattern seed (default 1)\n"
     "      --source-range CIDR source addresses (default 127.0.0.0/8 for loopback)\n"
@@ -78,7 +84,9 @@ static const char bench_usage[] =
     "Examples:\n"
     "  sockecho bench --mode rr -c 50 -s 512 -d 5 127.0.0.1\n"
     "  sockecho bench --mode sessions --concurrency 32 -s 14 --json 127.0.0.1\n"
-    "  sockecho bench --mode bulk --bytes 1G 127.0.0.1\n";
+    "  sockecho bench --mode bulk --bytes 1G 127.0.0.1\n"
+    "  sockecho bench --start-at 2026-11-28T18:30:00Z --json 127.0.0.1 > gen1.json\n"
+    "  sockecho bench merge gen1.json gen2.json\n";
 
 static const se_optdef bench_options[] = {
     {"ipv4", '4', 0, OPT_IPV4},
@@ -92,6 +100,7 @@ static const se_optdef bench_options[] = {
     {"count", 'n', 1, OPT_COUNT},
     {"duration", 'd', 1, OPT_DURATION},
     {"warmup", 'w', 1, OPT_WARMUP},
+    {"start-at", 0, 1, OPT_START_AT},
     {"threads", 't', 1, OPT_THREADS},
     {"seed", 0, 1, OPT_SEED},
     {"source-range", 0, 1, OPT_SOURCE_RANGE},
@@ -116,7 +125,7 @@ static const se_optdef bench_options[] = {
 
 /* Which options were given, for the combination checks. */
 typedef struct given {
-    int conns, size, rate, bytes, count;
+    int conns, size, rate, bytes, count, warmup;
 } given;
 
 static uint64_t default_conns(se_bench_mode mode)
@@ -161,6 +170,11 @@ static int check_combinations(se_bench_options *opt, const given *g)
     if (g->count && opt->count < opt->threads)
         return se_usage_error("--count must be at least --threads (%llu)",
                               (unsigned long long)opt->threads);
+    if (opt->start_at_ns && g->warmup)
+        return se_usage_error("--start-at and --warmup exclude each other (the time before "
+                              "--start-at is the warm-up)");
+    if (opt->start_at_ns && opt->start_at_ns + opt->duration_ms * 1000000 <= se_wall_ns())
+        return se_usage_error("--start-at: the measured time (--start-at plus --duration) is over");
     if (opt->backend && se_check_backend(opt->backend))
         return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt->backend,
                               SOCKECHO_BACKENDS);
@@ -185,6 +199,25 @@ static int parse_count(const se_args *args, uint64_t min, uint64_t max, uint64_t
     char err[160];
     if (se_parse_uint(args->value, min, max, out, err, sizeof err))
         return se_usage_error("%s: %s", args->name, err);
+    return 0;
+}
+
+/* --start-at: an RFC 3339 time, or "+T" from now; at most a day ahead. */
+static int parse_start_at(const se_args *args, uint64_t *out)
+{
+    char err[160];
+    uint64_t now = se_wall_ns(), ms;
+    if (args->value[0] == '+') {
+        if (se_parse_duration_ms(args->value + 1, MAX_START_AHEAD_MS, &ms, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        *out = now + ms * 1000000;
+        return 0;
+    }
+    if (se_rfc3339_parse(args->value, out))
+        return se_usage_error("%s: '%.40s' is not an RFC 3339 time (2026-11-28T18:30:00Z) or +T",
+                              args->name, args->value);
+    if (*out > now + MAX_START_AHEAD_MS * 1000000)
+        return se_usage_error("%s: more than 24 hours ahead", args->name);
     return 0;
 }
 
@@ -229,7 +262,10 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
     case OPT_DURATION:
         return parse_duration(args, 1, MAX_BENCH_MS, &opt->duration_ms);
     case OPT_WARMUP:
+        g->warmup = 1;
         return parse_duration(args, 0, MAX_BENCH_MS, &opt->warmup_ms);
+    case OPT_START_AT:
+        return parse_start_at(args, &opt->start_at_ns);
     case OPT_THREADS:
         return parse_count(args, 1, MAX_THREADS, &opt->threads);
     case OPT_SEED:
@@ -272,6 +308,8 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
 
 int se_cmd_bench(int argc, char **argv)
 {
+    if (argc > 0 && strcmp(argv[0], "merge") == 0)
+        return se_cmd_bench_merge(argc - 1, argv + 1);
     se_command_name = "sockecho bench";
     se_bench_options opt;
     memset(&opt, 0, sizeof opt);

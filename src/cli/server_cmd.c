@@ -35,6 +35,7 @@ enum {
     OPT_PROXY_PROTOCOL,
     OPT_PROXY_FROM,
     OPT_PROXY_TIMEOUT,
+    OPT_METRICS,
     OPT_QUIET,
     OPT_VERBOSE,
     OPT_HELP
@@ -70,6 +71,7 @@ static const char server_usage[] =
     "      --tls, --tls-cert FILE, --tls-key FILE, --tls-alpn LIST, --tls-min V:\n"
     "                           TLS (no --tls-cert: an ephemeral self-signed one)\n"
 
+    "      --metrics ADDR:PORT  serve Prometheus metrics on GET /metrics there\n"
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
@@ -79,7 +81,7 @@ static const char server_usage[] =
     "\n"
     "Examples:\n"
     "  sockecho server\n"
-    "  sockecho server --threads 2 --max-conns 10000 --idle-timeout 5m --tls\n";
+    "  sockecho server --threads 2 --idle-timeout 5m --tls --metrics 127.0.0.1:9100\n";
 
 static const se_optdef server_options[] = {
     {"port", 'p', 1, OPT_PORT},
@@ -114,6 +116,7 @@ static const se_optdef server_options[] = {
     {"proxy-from", 0, 1, OPT_PROXY_FROM},
     {"proxy-timeout", 0, 1, OPT_PROXY_TIMEOUT},
     SE_SOCKOPT_OPTDEFS,
+    {"metrics", 0, 1, OPT_METRICS},
     {"quiet", 'q', 0, OPT_QUIET},
     {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
@@ -279,6 +282,9 @@ int se_cmd_server(int argc, char **argv)
             if (parse_fault(v, &opt, err, sizeof err))
                 return se_usage_error("%s: %s", args.name, err);
             break;
+        case OPT_METRICS:
+            opt.metrics = v;
+            break;
         case OPT_JSON:
             opt.json = 1;
             break;
@@ -351,6 +357,12 @@ int se_cmd_server(int argc, char **argv)
                 se_strerror(rc));
         se_tls_config_free(tls_config);
         return 1;
+    }
+    /* Parsed once the socket library runs (Windows' getaddrinfo needs it). */
+    if (opt.metrics &&
+        se_server_parse_metrics_addr(opt.metrics, &opt.metrics_addr, err, sizeof err)) {
+        se_platform_cleanup();
+        return se_usage_error("--metrics: %s", err);
     }
     rc = se_server_run(&opt);
     se_platform_cleanup();

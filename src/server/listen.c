@@ -326,8 +326,10 @@ static void on_accept(se_loop *loop, se_io *io, int events)
                               (unsigned long long)srv->opt->max_conns);
             /* Clients wait: look again soon (a slot may free on another
              * worker). After a probe, readiness will say when one comes. */
-            if (events || i > 0)
+            if (events || i > 0) {
+                SE_STAT_ADD(&srv->stats, paused_max_conns, 1);
                 pause_accepting(w, SE_MAX_CONNS_RECHECK_MS);
+            }
             return;
         }
         se_socket sock;
@@ -345,6 +347,7 @@ static void on_accept(se_loop *loop, se_io *io, int events)
                 if (!w->pause_logged)
                     se_server_log(srv, 1, "accept: %s: pausing new connections", se_strerror(err));
                 w->pause_logged = 1;
+                SE_STAT_ADD(&srv->stats, paused_descriptors, 1);
                 pause_accepting(w, SE_ACCEPT_BACKOFF_MS);
                 return;
             }

@@ -1,6 +1,7 @@
 /* The server's top: workers (one event loop per thread), the supervisor
  * that handles stop signals and prints statistics, and the output they
  * share. See server_internal.h for how the files divide the work. */
+#include "metrics.h"
 #include "server_internal.h"
 
 #include <stdarg.h>
@@ -271,7 +272,7 @@ int se_server_run(const se_server_options *opt)
         se_server_log(&srv, 0, "cannot start: %s", se_strerror(err));
     else if ((err = se_stop_signals_install(wake_on_stop_signal, &srv.stop_signal)) != 0)
         se_server_log(&srv, 0, "cannot handle stop signals: %s", se_strerror(err));
-    else if (se_listen_setup(&srv) == 0) {
+    else if (se_listen_setup(&srv) == 0 && se_metrics_start(&srv) == 0) {
         log_backend(&srv);
         int started = start_workers(&srv);
         if (started)
@@ -288,6 +289,7 @@ int se_server_run(const se_server_options *opt)
             se_stats_print(&srv.stats, 1, uptime(&srv), opt->json, stdout, stderr);
         rc = started ? 1 : 0;
     }
+    se_metrics_stop(&srv);
     se_stop_signals_restore();
     se_listen_close_shared(&srv);
     for (int i = 0; i < (opt->threads > 0 ? opt->threads : 1); i++)

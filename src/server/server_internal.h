@@ -8,6 +8,7 @@
  *   udp.c      the UDP echo
  *   stats.c    counters and their output
  *   policy.c   address ranges and per-source counts
+ *   metrics.c, metrics_http.c, http_request.c  --metrics (metrics.h)
  * Each worker owns one event loop and everything registered on it; the
  * server (options, counters, per-source table) is shared and read-only but
  * for its atomics and the table's own lock. */
@@ -51,6 +52,7 @@ typedef struct server {
     atomic_int workers_done;
     se_mutex *output_lock;
     const char *sockopt_failed; /* the socket option a listener refused */
+    struct se_metrics *metrics; /* --metrics (metrics.h); NULL without */
 } server;
 
 /* Why a connection ended. */

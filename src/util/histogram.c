@@ -16,14 +16,16 @@ static unsigned msb(uint64_t v)
     return n;
 }
 
-static size_t bucket_of(uint64_t v)
+size_t se_hist_bucket_of(uint64_t v)
 {
+    if (v > MAX_VALUE)
+        v = MAX_VALUE;
     unsigned bits = msb(v);
     unsigned shift = bits > SE_HIST_SUB_BITS ? bits - SE_HIST_SUB_BITS : 0;
     return (size_t)shift * SUB + (size_t)(v >> shift);
 }
 
-static uint64_t bucket_low(size_t index, uint64_t *width)
+uint64_t se_hist_bucket_low(size_t index, uint64_t *width)
 {
     size_t shift = index < 2 * SUB ? 0 : index / SUB - 1;
     *width = UINT64_C(1) << shift;
@@ -42,7 +44,7 @@ void se_hist_record(se_histogram *h, uint64_t value)
 {
     if (value > MAX_VALUE)
         value = MAX_VALUE;
-    size_t i = bucket_of(value);
+    size_t i = se_hist_bucket_of(value);
     h->buckets[i]++;
     if (h->count == 0) {
         h->min = h->max = value;
@@ -100,7 +102,7 @@ uint64_t se_hist_percentile(const se_histogram *h, double percent)
     for (size_t i = h->lo; i <= h->hi; i++) {
         seen += h->buckets[i];
         if (seen >= rank) {
-            uint64_t width, low = bucket_low(i, &width);
+            uint64_t width, low = se_hist_bucket_low(i, &width);
             uint64_t mid = low + (width - 1) / 2;
             return mid < h->min ? h->min : mid > h->max ? h->max : mid;
         }
@@ -111,4 +113,23 @@ uint64_t se_hist_percentile(const se_histogram *h, double percent)
 double se_hist_mean(const se_histogram *h)
 {
     return h->count ? (double)h->sum / (double)h->count : 0;
+}
+
+int se_hist_add_bucket(se_histogram *h, size_t index, uint64_t count)
+{
+    if (index >= SE_HIST_BUCKETS)
+        return -1;
+    if (count == 0)
+        return 0;
+    if (h->count == 0) {
+        h->lo = h->hi = index;
+    } else {
+        if (index < h->lo)
+            h->lo = index;
+        if (index > h->hi)
+            h->hi = index;
+    }
+    h->buckets[index] += count;
+    h->count += count;
+    return 0;
 }

@@ -98,8 +98,8 @@ OPTION_RE = re.compile(r'^--?[A-Za-z0-9][A-Za-z0-9-]*$')
 PLACEHOLDER_RE = re.compile(r'^[A-Z][A-Z0-9_]*$')
 
 
-def help_text(ctx, command):
-    result = harness.run_sockecho(ctx, [command, '--help'])
+def help_text(ctx, *command):
+    result = harness.run_sockecho(ctx, list(command) + ['--help'])
     harness.check(result.rc == 0 and result.out, '%s --help: %s', command, result.describe())
     return result.out
 

@@ -86,6 +86,11 @@ def test_bash_completion_knows_every_option(ctx):
         got = completions(script, ['sockecho', command, '--'])
         check(want == got, 'completion of "sockecho %s --": missing %s, extra %s',
               command, sorted(want - got), sorted(got - want))
+    want = {o for o in buildtree.help_options(buildtree.help_text(ctx, 'bench', 'merge'))
+            if o.startswith('--')}
+    got = completions(script, ['sockecho', 'bench', 'merge', '--'])
+    check(want == got, 'completion of "sockecho bench merge --": %s, --help: %s',
+          sorted(got), sorted(want))
     check({'rr', 'rate', 'sessions', 'bulk', 'idle'} <=
           completions(script, ['sockecho', 'bench', '--mode', '']),
           'bench --mode values are not completed')

@@ -14,7 +14,7 @@ from harness import check, run_client, run_sockecho, start_server
 
 DOC = os.path.join(os.path.dirname(__file__), '..', '..', 'docs', 'json.md')
 TYPES = {'client', 'client_udp', 'listening', 'connection', 'stats', 'summary', 'log',
-         'bench', 'bench_interval'}
+         'bench', 'bench_interval', 'bench_merge'}
 
 
 def load_doc():
@@ -160,3 +160,8 @@ def test_bench_records(ctx):
     check(result.rc == 0, 'bench --json: %s', result.describe())
     types = validate(harness.ndjson(result.out), 'bench --json')
     check(types == {'bench', 'bench_interval'}, 'bench record types: %s', sorted(types))
+    merged = run_sockecho(ctx, ['bench', 'merge', '--json', '-'],
+                          input=result.out.encode())
+    check(merged.rc == 0, 'bench merge --json: %s', merged.describe())
+    types = validate(harness.ndjson(merged.out), 'bench merge --json')
+    check(types == {'bench_merge'}, 'bench merge record types: %s', sorted(types))

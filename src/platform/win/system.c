@@ -36,6 +36,17 @@ uint64_t se_now_ns(void)
     return secs * 1000000000u + rest * 1000000000u / (uint64_t)freq.QuadPart;
 }
 
+/* FILETIME counts 100 ns units since 1601-01-01. */
+#define FILETIME_UNIX_EPOCH 116444736000000000ull
+
+uint64_t se_wall_ns(void)
+{
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+    return (t - FILETIME_UNIX_EPOCH) * 100u;
+}
+
 /* Runs on a thread of its own that the system creates for the event. */
 static BOOL WINAPI on_console_ctrl(DWORD type)
 {

@@ -31,6 +31,7 @@ typedef struct se_bench_options {
     uint64_t threads;
     uint64_t seed;
     uint64_t duration_ms, warmup_ms, interval_ms; /* interval 0: none */
+    uint64_t start_at_ns; /* --start-at: wall clock, ns since the epoch; 0: none */
     uint64_t connect_timeout_ms, timeout_ms;
     const char *source_range; /* CIDR; NULL: the default for the target */
     int send_proxy;           /* 1 or 2: each connection sends a PROXY header first */

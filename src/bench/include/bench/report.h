@@ -4,6 +4,7 @@
 #define SOCKECHO_BENCH_REPORT_H
 
 #include "bench/bench.h"
+#include "bench/result.h"
 #include "bench/stats.h"
 #include "util/verdict.h"
 
@@ -13,6 +14,8 @@ typedef struct se_bench_summary {
     const se_bench_options *opt;
     const se_bench_stats *stats; /* the whole run */
     double elapsed_s;            /* the measured window */
+    uint64_t window_start_ns;    /* wall clock, ns since the epoch */
+    uint64_t window_end_ns;
     uint64_t open_peak;
     se_verdict verdict;
 } se_bench_summary;
@@ -25,6 +28,12 @@ void se_bench_report_text(FILE *out, const se_bench_summary *s);
 
 /* Writes S as one JSON object of type "bench" (one line) to OUT. */
 void se_bench_report_json(FILE *out, const se_bench_summary *s);
+
+/* Writes the merge R of several results as text to OUT. */
+void se_bench_report_merge_text(FILE *out, const se_bench_result *r);
+
+/* Writes the merge R as one JSON object of type "bench_merge" to OUT. */
+void se_bench_report_merge_json(FILE *out, const se_bench_result *r);
 
 /* Writes one interval report: STATS of the interval that ended T_S seconds
  * into the measured window and lasted INTERVAL_S, with OPEN connections

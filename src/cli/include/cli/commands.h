@@ -25,5 +25,6 @@ int se_check_backend(const char *name);
 int se_cmd_client(int argc, char **argv);
 int se_cmd_server(int argc, char **argv);
 int se_cmd_bench(int argc, char **argv);
+int se_cmd_bench_merge(int argc, char **argv);
 
 #endif

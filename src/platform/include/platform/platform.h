@@ -158,6 +158,10 @@ se_socklen se_addr_len(const struct sockaddr *addr);
 /* Monotonic time in nanoseconds from an arbitrary origin. */
 uint64_t se_now_ns(void);
 
+/* Wall-clock time: nanoseconds since 1970-01-01T00:00:00Z (the system's
+ * clock, which may step). */
+uint64_t se_wall_ns(void);
+
 /* Installs the stop handler: Ctrl-C and SIGTERM (POSIX) / Ctrl-C, Ctrl-Break
  * and console close (Windows) each count one stop and call ON_STOP(ARG).
  * ON_STOP runs in a signal handler (POSIX) or on a thread of the system's

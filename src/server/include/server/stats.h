@@ -12,6 +12,7 @@ typedef struct se_stats {
     atomic_uint_fast64_t open, total;
     atomic_uint_fast64_t complete, reset, aborted, failed, idle_evicted;
     atomic_uint_fast64_t refused_policy, refused_source, refused_proxy;
+    atomic_uint_fast64_t paused_descriptors, paused_max_conns; /* times accepting paused */
     atomic_uint_fast64_t bytes_in, bytes_out;
     atomic_uint_fast64_t udp_in, udp_out, udp_dropped;
 } se_stats;

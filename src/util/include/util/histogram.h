@@ -35,4 +35,17 @@ uint64_t se_hist_percentile(const se_histogram *h, double percent);
 /* Mean of the samples; 0 when empty. */
 double se_hist_mean(const se_histogram *h);
 
+/* The bucket a sample of VALUE falls in (values above the maximum are
+ * clamped into the last bucket). */
+size_t se_hist_bucket_of(uint64_t value);
+
+/* The lowest value of bucket INDEX; *WIDTH receives how many values it
+ * holds (from that value up). */
+uint64_t se_hist_bucket_low(size_t index, uint64_t *width);
+
+/* Adds COUNT samples to bucket INDEX without their values: for a histogram
+ * read back from its bucket counts, whose sum, min and max the caller sets.
+ * Returns 0, or -1 when INDEX is not a bucket (H unchanged). */
+int se_hist_add_bucket(se_histogram *h, size_t index, uint64_t count);
+
 #endif
