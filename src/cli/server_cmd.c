@@ -80,7 +80,6 @@ static const char server_usage[] =
     "Exit codes: 0 stopped normally, 1 cannot run (e.g. port in use), 2 usage.\n"
     "\n"
     "Examples:\n"
-    "  sockecho server\n"
     "  sockecho server --threads 2 --idle-timeout 5m --tls --metrics 127.0.0.1:9100\n";
 
 static const se_optdef server_options[] = {

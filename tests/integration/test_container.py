@@ -42,7 +42,9 @@ def _static_binary(tree):
     if not os.path.exists(os.path.join(build, 'CMakeCache.txt')):
         buildtree.run_cmd(['cmake', '-S', buildtree.SOURCE, '-B', build,
                            '-DCMAKE_C_COMPILER=' + musl, '-DCMAKE_BUILD_TYPE=Release',
-                           '-DCMAKE_EXE_LINKER_FLAGS=-static'], timeout=100)
+                           '-DCMAKE_EXE_LINKER_FLAGS=-static',
+                           # the host's OpenSSL and liburing are glibc builds
+                           '-DSOCKECHO_WITH_TLS=OFF', '-DSOCKECHO_IO_URING=OFF'], timeout=100)
     buildtree.run_cmd(['cmake', '--build', build, '--target', 'sockecho', '--parallel', '2'],
                       timeout=100)
     return os.path.join(build, 'sockecho')

@@ -135,7 +135,7 @@ TEST(bench_merge_refuses_other_layout)
     "\"requests_per_s\":0,\"sessions_per_s\":null,\"sent_bytes_per_s\":0,"                         \
     "\"received_bytes_per_s\":0,\"connections\":{\"opened\":0,\"complete\":0,\"failed\":0,"        \
     "\"open_peak\":0},\"errors\":{\"mismatch\":0,\"excess\":0,\"truncated\":0,\"reset\":0,"        \
-    "\"timeout\":0,\"refused\":0,\"connect_failed\":0,\"other\":0}" HISTOGRAMS                     \
+    "\"timeout\":0,\"refused\":0,\"connect_failed\":0,\"tls\":0,\"other\":0}" HISTOGRAMS           \
     ",\"verdict\":\"complete\"}"
     static const char *const records[] = {
         RECORD(",\"histograms\":{\"layout\":{\"type\":\"log-linear\",\"unit\":\"ns\","
