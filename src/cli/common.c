@@ -2,21 +2,38 @@
 #include "cli/commands.h"
 #include "platform/platform.h"
 
-#include <string.h>
-
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *se_command_name = "sockecho";
 
+/* Writes TEXT with its control characters escaped (\n, \t, \xNN), so
+ * that an argument cannot break the one-line error or drive the terminal. */
+static void put_escaped(FILE *out, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}
+
 int se_usage_error(const char *fmt, ...)
 {
+    char message[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", se_command_name);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see '%s --help')\n", se_command_name);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "%s: ", se_command_name);
+    put_escaped(stderr, message);
+    fprintf(stderr, " (see '%s --help')\n", se_command_name);
     return EXIT_USAGE;
 }
 

@@ -144,3 +144,16 @@ def test_unreadable_file(ctx):
     check(len(lines) == 1, 'expected one line on stderr, got %r', lines)
     check('does-not-exist.bin' in lines[0], 'error line %r does not name '
           'the file', lines[0])
+
+
+def test_control_characters_in_arguments_are_escaped(ctx):
+    """A usage error quotes the argument, escaped: one line, no terminal
+    control sequence passed through."""
+    for args, shown in ((['--seed', '16\n77', '--size', '1K'], r"'16\n77'"),
+                        (['--size', '1\x1b[31m'], r"'1\x1b[31m'"),
+                        (['--bo\tgus'], r'--bo\tgus')):
+        r = run_sockecho(ctx, ['client'] + args + ['127.0.0.1'])
+        check(r.rc == 2, '%r: exit %s', args, r.rc)
+        lines = r.err_lines()
+        check(len(lines) == 1 and shown in lines[0] and '\x1b' not in r.err,
+              '%r: expected one line showing %s, got %r', args, shown, r.err)
