@@ -3,6 +3,8 @@
 
 #include "util/json.h"
 
+#include <stdlib.h>
+
 #include <string.h>
 
 #define MIB (1024.0 * 1024.0)
@@ -66,96 +68,128 @@ static double ms(uint64_t ns)
 
 /* ---- JSON ---- */
 
-static void json_hist(FILE *out, const se_histogram *h)
+static void json_hist(se_json *j, const char *name, const se_histogram *h)
 {
+    static const struct {
+        const char *name;
+        double pct;
+    } points[] = {{"p50", 50}, {"p90", 90}, {"p99", 99}, {"p999", 99.9}};
+    se_json_object(j, name);
+    se_json_u64(j, "count", h->count);
     if (h->count == 0) {
-        fprintf(out, "{\"count\":0,\"min\":null,\"mean\":null,\"p50\":null,\"p90\":null,"
-                     "\"p99\":null,\"p999\":null,\"max\":null}");
-        return;
+        se_json_null(j, "min");
+        se_json_null(j, "mean");
+        for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
+            se_json_null(j, points[i].name);
+        se_json_null(j, "max");
+    } else {
+        se_json_num(j, "min", ms(h->min), 4);
+        se_json_num(j, "mean", se_hist_mean(h) / 1e6, 4);
+        for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
+            se_json_num(j, points[i].name, ms(se_hist_percentile(h, points[i].pct)), 4);
+        se_json_num(j, "max", ms(h->max), 4);
     }
-    fprintf(out,
-            "{\"count\":%llu,\"min\":%.4f,\"mean\":%.4f,\"p50\":%.4f,\"p90\":%.4f,\"p99\":%.4f,"
-            "\"p999\":%.4f,\"max\":%.4f}",
-            (unsigned long long)h->count, ms(h->min), se_hist_mean(h) / 1e6,
-            ms(se_hist_percentile(h, 50)), ms(se_hist_percentile(h, 90)),
-            ms(se_hist_percentile(h, 99)), ms(se_hist_percentile(h, 99.9)), ms(h->max));
+    se_json_close(j);
 }
 
-static void json_count(FILE *out, const char *name, uint64_t n, double secs, int applies)
+static void json_count(se_json *j, const char *name, uint64_t n, double secs, int applies)
 {
-    if (applies)
-        fprintf(out, ",\"%s\":%llu,\"%s_per_s\":%.1f", name, (unsigned long long)n, name,
-                per_s(n, secs));
-    else
-        fprintf(out, ",\"%s\":null,\"%s_per_s\":null", name, name);
+    char rate[32];
+    snprintf(rate, sizeof rate, "%s_per_s", name);
+    if (applies) {
+        se_json_u64(j, name, n);
+        se_json_num(j, rate, per_s(n, secs), 1);
+    } else {
+        se_json_null(j, name);
+        se_json_null(j, rate);
+    }
 }
 
-static void json_optional(FILE *out, const char *name, uint64_t v, int present)
+static void json_optional(se_json *j, const char *name, uint64_t v, int present)
 {
     if (present)
-        fprintf(out, ",\"%s\":%llu", name, (unsigned long long)v);
+        se_json_u64(j, name, v);
     else
-        fprintf(out, ",\"%s\":null", name);
+        se_json_null(j, name);
 }
 
 /* The fields final and interval objects share. */
-static void json_measures(FILE *out, se_bench_mode m, const se_bench_stats *s, double secs)
+static void json_measures(se_json *j, se_bench_mode m, const se_bench_stats *s, double secs)
 {
-    json_count(out, "requests", s->requests, secs, counts_requests(m));
-    json_count(out, "sessions", s->sessions, secs, m == SE_BENCH_SESSIONS);
-    fprintf(out,
-            ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"sent_bytes_per_s\":%.1f,"
-            "\"received_bytes_per_s\":%.1f,\"latency_ms\":{",
-            (unsigned long long)s->bytes_sent, (unsigned long long)s->bytes_received,
-            per_s(s->bytes_sent, secs), per_s(s->bytes_received, secs));
+    json_count(j, "requests", s->requests, secs, counts_requests(m));
+    json_count(j, "sessions", s->sessions, secs, m == SE_BENCH_SESSIONS);
+    se_json_u64(j, "bytes_sent", s->bytes_sent);
+    se_json_u64(j, "bytes_received", s->bytes_received);
+    se_json_num(j, "sent_bytes_per_s", per_s(s->bytes_sent, secs), 1);
+    se_json_num(j, "received_bytes_per_s", per_s(s->bytes_received, secs), 1);
+    se_json_object(j, "latency_ms");
     for (int p = 0; p < SE_PHASES; p++) {
-        fprintf(out, "%s\"%s\":", p ? "," : "", se_phase_name((se_phase)p));
         if (phase_applies(m, (se_phase)p))
-            json_hist(out, &s->latency[p]);
+            json_hist(j, se_phase_name((se_phase)p), &s->latency[p]);
         else
-            fprintf(out, "null");
+            se_json_null(j, se_phase_name((se_phase)p));
     }
-    fprintf(out, "}");
+    se_json_close(j);
 }
 
-static void json_errors(FILE *out, const se_bench_stats *s)
+static void json_errors(se_json *j, const se_bench_stats *s)
 {
-    fprintf(out, ",\"errors\":{");
+    se_json_object(j, "errors");
     for (int i = 0; i < SE_FAULT_KINDS; i++)
-        fprintf(out, "%s\"%s\":%llu", i ? "," : "", se_fault_name((se_fault)i),
-                (unsigned long long)s->faults[i]);
-    fprintf(out, "}");
+        se_json_u64(j, se_fault_name((se_fault)i), s->faults[i]);
+    se_json_close(j);
+}
+
+/* The run's settings, first in every "bench" record. */
+static void json_settings(se_json *j, const se_bench_options *o)
+{
+    se_json_str(j, "started", o->started);
+    se_json_str(j, "mode", se_bench_mode_name(o->mode));
+    se_json_str(j, "host", o->host);
+    se_json_int(j, "port", atoi(o->port));
+    se_json_u64(j, "threads", o->threads);
+    se_json_u64(j, "conns", o->conns);
+    json_optional(j, "size", o->size, counts_requests(o->mode) || o->mode == SE_BENCH_SESSIONS);
+    json_optional(j, "rate", o->rate, o->mode == SE_BENCH_RATE);
+    json_optional(j, "bytes", o->bytes, o->mode == SE_BENCH_BULK && o->bytes);
+    json_optional(j, "count", o->count, o->count != 0);
+    se_json_u64(j, "seed", o->seed);
+    se_json_num(j, "duration_s", (double)o->duration_ms / 1000, 3);
+    se_json_num(j, "warmup_s", (double)o->warmup_ms / 1000, 3);
 }
 
 void se_bench_report_json(FILE *out, const se_bench_summary *sum)
 {
     const se_bench_options *o = sum->opt;
     const se_bench_stats *s = sum->stats;
-    fprintf(out, "{\"type\":\"bench\",\"mode\":\"%s\",\"host\":", se_bench_mode_name(o->mode));
-    se_json_string(out, o->host);
-    fprintf(out, ",\"port\":%s,\"threads\":%llu,\"conns\":%llu", o->port,
-            (unsigned long long)o->threads, (unsigned long long)o->conns);
-    json_optional(out, "size", o->size, counts_requests(o->mode) || o->mode == SE_BENCH_SESSIONS);
-    json_optional(out, "rate", o->rate, o->mode == SE_BENCH_RATE);
-    json_optional(out, "bytes", o->bytes, o->mode == SE_BENCH_BULK && o->bytes);
-    json_optional(out, "count", o->count, o->count != 0);
-    fprintf(out, ",\"seed\":%llu,\"duration_s\":%.3f,\"warmup_s\":%.3f,\"elapsed_s\":%.4f",
-            (unsigned long long)o->seed, (double)o->duration_ms / 1000, (double)o->warmup_ms / 1000,
-            sum->elapsed_s);
-    json_measures(out, o->mode, s, sum->elapsed_s);
-    fprintf(out,
-            ",\"connections\":{\"opened\":%llu,\"complete\":%llu,\"failed\":%llu,"
-            "\"open_peak\":%llu}",
-            (unsigned long long)s->opened, (unsigned long long)s->complete,
-            (unsigned long long)s->failed, (unsigned long long)sum->open_peak);
-    json_errors(out, s);
-    fprintf(out, ",\"first_error\":");
-    if (s->first_error[0])
-        se_json_string(out, s->first_error);
-    else
-        fprintf(out, "null");
-    fprintf(out, ",\"verdict\":\"%s\",\"exit_code\":%d}\n", se_verdict_name(sum->verdict),
-            se_verdict_exit_code(sum->verdict));
+    se_json j;
+    se_json_record(&j, out, "bench");
+    json_settings(&j, o);
+    se_json_num(&j, "elapsed_s", sum->elapsed_s, 4);
+    json_measures(&j, o->mode, s, sum->elapsed_s);
+    se_json_object(&j, "connections");
+    se_json_u64(&j, "opened", s->opened);
+    se_json_u64(&j, "complete", s->complete);
+    se_json_u64(&j, "failed", s->failed);
+    se_json_u64(&j, "open_peak", sum->open_peak);
+    se_json_close(&j);
+    json_errors(&j, s);
+    se_json_str(&j, "first_error", s->first_error[0] ? s->first_error : NULL);
+    se_json_str(&j, "verdict", se_verdict_name(sum->verdict));
+    se_json_int(&j, "exit_code", se_verdict_exit_code(sum->verdict));
+    se_json_end(&j);
+}
+
+void se_bench_report_error_json(FILE *out, const se_bench_options *o, se_verdict verdict,
+                                const char *error)
+{
+    se_bench_stats *none = se_bench_stats_new();
+    if (!none)
+        return;
+    snprintf(none->first_error, sizeof none->first_error, "%s", error);
+    se_bench_summary sum = {o, none, 0.0, 0, verdict};
+    se_bench_report_json(out, &sum);
+    free(none);
 }
 
 /* ---- text ---- */
@@ -187,11 +221,19 @@ static void text_header(FILE *out, const se_bench_options *o)
     fprintf(out, ", %llu thread%s\n", (unsigned long long)o->threads, o->threads == 1 ? "" : "s");
 }
 
+void se_bench_report_header(FILE *out, const se_bench_options *o)
+{
+    text_header(out, o);
+    fflush(out);
+}
+
 void se_bench_report_text(FILE *out, const se_bench_summary *sum)
 {
     const se_bench_options *o = sum->opt;
     const se_bench_stats *s = sum->stats;
     double secs = sum->elapsed_s;
+    if (o->quiet)
+        return;
     static const char *const labels[SE_PHASES] = {"rtt", "connect", "first byte", "close",
                                                   "session"};
     text_header(out, o);
@@ -247,13 +289,15 @@ void se_bench_report_interval(FILE *out, const se_bench_options *opt, const se_b
                               double t_s, double interval_s, uint64_t open, int json)
 {
     if (json) {
-        fprintf(out,
-                "{\"type\":\"bench_interval\",\"mode\":\"%s\",\"t_s\":%.3f,\"interval_s\":%.3f",
-                se_bench_mode_name(opt->mode), t_s, interval_s);
-        json_measures(out, opt->mode, s, interval_s);
-        fprintf(out, ",\"open_conns\":%llu", (unsigned long long)open);
-        json_errors(out, s);
-        fprintf(out, "}\n");
+        se_json j;
+        se_json_record(&j, out, "bench_interval");
+        se_json_str(&j, "mode", se_bench_mode_name(opt->mode));
+        se_json_num(&j, "t_s", t_s, 3);
+        se_json_num(&j, "interval_s", interval_s, 3);
+        json_measures(&j, opt->mode, s, interval_s);
+        se_json_u64(&j, "open_conns", open);
+        json_errors(&j, s);
+        se_json_end(&j);
     } else {
         fprintf(out, "[%7.2fs] ", t_s);
         text_line(out, opt->mode, ops_of(opt->mode, s), s->bytes_received, interval_s,

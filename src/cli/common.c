@@ -1,23 +1,35 @@
 /* Helpers shared by the subcommands; see commands.h. */
 #include "cli/commands.h"
 #include "platform/platform.h"
-
-#include <string.h>
+#include "util/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *se_command_name = "sockecho";
 
 int se_usage_error(const char *fmt, ...)
 {
+    char message[512], shown[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", se_command_name);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see '%s --help')\n", se_command_name);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    /* Arguments are echoed in messages: keep the message on one line. */
+    fprintf(stderr, "%s: %s (see '%s --help')\n", se_command_name,
+            se_text_escape(shown, sizeof shown, message), se_command_name);
     return EXIT_USAGE;
+}
+
+void se_error_line(const char *fmt, ...)
+{
+    char message[1024], shown[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s: %s\n", se_command_name, se_text_escape(shown, sizeof shown, message));
 }
 
 int se_check_backend(const char *name)

@@ -48,7 +48,8 @@ static const char server_usage[] =
     "      --inetd              inetd \"wait\" mode: the listening socket is stdin\n"
     "      --threads N          event loops (default 1)\n"
     "      --backend NAME       event loop backend: %s\n"
-    "      --max-buffer BYTES   pause reading above BYTES of unsent echo (256K)\n"
+    "      --max-buffer BYTES   pause reading above BYTES of unsent echo (256K;\n"
+    "                           k/K, M, G suffixes, any case, optional B or iB)\n"
     "      --max-conns N        stop accepting at N open connections (0: no limit)\n"
     "      --max-per-source N   connections per client address (0: no limit)\n"
     "      --allow CIDR         accept only these clients (repeatable)\n"
@@ -62,7 +63,8 @@ static const char server_usage[] =
     "      --delay-after-eof T  hold the last echo until T after the client's FIN\n"
     "      --fault SPEC         rst-after=N, stall-after=N, close-early=N,\n"
     "                           slow-read=BYTES (per second)\n"
-    "      --stats-interval T   print statistics every T (and at exit)\n"
+    "      --interval T         print statistics every T (and at exit)\n"
+    "      --stats-interval T   the same as --interval (the older name)\n"
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors only\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
@@ -90,6 +92,7 @@ static const se_optdef server_options[] = {
     {"idle-timeout", 0, 1, OPT_IDLE_TIMEOUT},
     {"allow", 0, 1, OPT_ALLOW},
     {"deny", 0, 1, OPT_DENY},
+    {"interval", 0, 1, OPT_STATS_INTERVAL},
     {"stats-interval", 0, 1, OPT_STATS_INTERVAL},
     {"json", 0, 0, OPT_JSON},
     {"systemd", 0, 0, OPT_SYSTEMD},
@@ -148,7 +151,7 @@ int se_cmd_server(int argc, char **argv)
     opt.drain_timeout_ms = 5000;
     opt.threads = 1;
     opt.listen_source = SE_LISTEN_BIND;
-    int quiet = 0, verbose = 0, port, port_given = 0;
+    int quiet = 0, verbose = 0, port, port_given = 0, systemd = 0, inetd = 0, faults = 0;
     uint64_t value;
     char err[256];
     se_args args;
@@ -232,6 +235,8 @@ int se_cmd_server(int argc, char **argv)
             break;
         }
         case OPT_FAULT:
+            if (faults++)
+                return se_usage_error("%s given twice (one fault per server)", args.name);
             if (parse_fault(v, &opt, err, sizeof err))
                 return se_usage_error("%s: %s", args.name, err);
             break;
@@ -239,9 +244,11 @@ int se_cmd_server(int argc, char **argv)
             opt.json = 1;
             break;
         case OPT_SYSTEMD:
+            systemd = 1;
             opt.listen_source = SE_LISTEN_SYSTEMD;
             break;
         case OPT_INETD:
+            inetd = 1;
             opt.listen_source = SE_LISTEN_INETD;
             break;
         case OPT_UDP:
@@ -269,6 +276,8 @@ int se_cmd_server(int argc, char **argv)
         return se_usage_error("-4 and -6 exclude each other");
     if (quiet && verbose)
         return se_usage_error("-q excludes -v");
+    if (systemd && inetd)
+        return se_usage_error("--systemd and --inetd exclude each other");
     if (opt.once && opt.threads > 1)
         return se_usage_error("--once excludes --threads");
     if (opt.listen_source != SE_LISTEN_BIND && (opt.bind || port_given || opt.family != AF_UNSPEC))

@@ -30,7 +30,9 @@ typedef struct se_bench_options {
     uint64_t duration_ms, warmup_ms, interval_ms; /* interval 0: none */
     uint64_t connect_timeout_ms, timeout_ms;
     const char *source_range; /* CIDR; NULL: the default for the target */
+    const char *started;      /* RFC 3339 start time for the reports; NULL: none */
     int json;
+    int quiet;    /* no report: the exit code is the verdict */
     int progress; /* live progress line on stderr */
 } se_bench_options;
 

@@ -20,11 +20,20 @@ typedef struct se_bench_summary {
 /* The verdict of a run with STATS: its most serious fault, or complete. */
 se_verdict se_bench_verdict(const se_bench_stats *stats);
 
-/* Writes the human report of S to OUT. */
+/* Writes the run's one-line description ("sockecho bench: rr HOST port P,
+ * N connections, ...") to OUT. */
+void se_bench_report_header(FILE *out, const se_bench_options *opt);
+
+/* Writes the human report of S to OUT; nothing with OPT->quiet. */
 void se_bench_report_text(FILE *out, const se_bench_summary *s);
 
 /* Writes S as one JSON object of type "bench" (one line) to OUT. */
 void se_bench_report_json(FILE *out, const se_bench_summary *s);
+
+/* Writes the "bench" record of a run that ended before it started (for
+ * example HOST did not resolve): its settings, ERROR and VERDICT. */
+void se_bench_report_error_json(FILE *out, const se_bench_options *opt, se_verdict verdict,
+                                const char *error);
 
 /* Writes one interval report: STATS of the interval that ended T_S seconds
  * into the measured window and lasted INTERVAL_S, with OPEN connections

@@ -236,6 +236,11 @@ int se_socket_type(se_socket sock);
  * server can hold as many connections as the system lets it. */
 void se_raise_descriptor_limit(void);
 
+/* The same, reporting the limits after the attempt in *SOFT and *HARD
+ * (UINT64_MAX: unlimited). Returns 0, or -1 where the platform has no
+ * per-process descriptor limit (Windows). */
+int se_raise_descriptor_limit_to_hard(uint64_t *soft, uint64_t *hard);
+
 /* Writes the current UTC time as "2026-11-24T15:40:00.123Z" into BUF. */
 void se_utc_timestamp(char *buf, size_t size);
 
@@ -265,6 +270,10 @@ FILE *se_file_open_read(const char *path, int *err);
 
 /* Opens PATH for binary writing, truncating ("-" is standard output). */
 FILE *se_file_open_write(const char *path, int *err);
+
+/* Nonzero when paths A and B name one existing file (links and other
+ * spellings included); 0 when they differ or either does not exist. */
+int se_same_file(const char *a, const char *b);
 
 /* Returns the SE_E* code for the C library's last error (errno). */
 int se_last_file_error(void);
