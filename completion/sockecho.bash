@@ -42,7 +42,7 @@ _sockecho()
                   --connect-timeout --idle-timeout --drain-timeout --expect-trailer
                   --count --timeout --threads --max-buffer --max-conns
                   --max-per-source --allow --deny --udp-rate --trailer
-                  --delay-after-eof --interval --stats-interval -c --conns
+                  --delay-after-eof --interval --stats-interval --time -c --conns
                   --concurrency -r --rate --bytes -n -d --duration -w --warmup
                   -t --source-range'
     local word
@@ -55,7 +55,7 @@ _sockecho()
     case "$cmd" in
     client)
         opts='-p --port -4 -6 -m --message -f --file -s --size --seed -o --output
-              --connect-timeout --idle-timeout --drain-timeout --expect-trailer
+              --time --interval --connect-timeout --idle-timeout --drain-timeout --expect-trailer
               --backend --udp --count --timeout --json -q --quiet -v --verbose
               -h --help'
         ;;

@@ -1,6 +1,7 @@
 /* Bench reports; see report.h and docs/bench.md for the formats. */
 #include "bench/report.h"
 
+#include "platform/platform.h"
 #include "util/json.h"
 
 #include <stdlib.h>
@@ -265,17 +266,20 @@ void se_bench_report_text(FILE *out, const se_bench_summary *sum)
     fprintf(out, "%-13s %s\n", "verdict", se_verdict_name(sum->verdict));
 }
 
-/* "246913 req/s  p50 0.198  p99 0.410 ms  120.6 MiB/s  open 50  errors 0" */
-static void text_line(FILE *out, se_bench_mode m, uint64_t ops, uint64_t bytes, double secs,
-                      const se_histogram *h, uint64_t open, uint64_t errors)
+/* "246913 req/s  p50 0.198  p99 0.410 ms  120.6 MiB/s  open 50  errors 0"
+ * into BUF (SIZE bytes). */
+static void text_line(char *buf, size_t size, se_bench_mode m, uint64_t ops, uint64_t bytes,
+                      double secs, const se_histogram *h, uint64_t open, uint64_t errors)
 {
+    size_t n = 0;
     if (ops_unit(m))
-        fprintf(out, "%.0f %s  ", per_s(ops, secs), ops_unit(m));
-    if (h && h->count)
-        fprintf(out, "p50 %.3f  p99 %.3f ms  ", ms(se_hist_percentile(h, 50)),
-                ms(se_hist_percentile(h, 99)));
-    fprintf(out, "%.1f MiB/s  open %llu  errors %llu", per_s(bytes, secs) / MIB,
-            (unsigned long long)open, (unsigned long long)errors);
+        n += (size_t)snprintf(buf + n, size - n, "%.0f %s  ", per_s(ops, secs), ops_unit(m));
+    if (h && h->count && n < size)
+        n += (size_t)snprintf(buf + n, size - n, "p50 %.3f  p99 %.3f ms  ",
+                              ms(se_hist_percentile(h, 50)), ms(se_hist_percentile(h, 99)));
+    if (n < size)
+        snprintf(buf + n, size - n, "%.1f MiB/s  open %llu  errors %llu", per_s(bytes, secs) / MIB,
+                 (unsigned long long)open, (unsigned long long)errors);
 }
 
 static const se_histogram *headline(se_bench_mode m, const se_bench_stats *s)
@@ -299,30 +303,46 @@ void se_bench_report_interval(FILE *out, const se_bench_options *opt, const se_b
         json_errors(&j, s);
         se_json_end(&j);
     } else {
-        fprintf(out, "[%7.2fs] ", t_s);
-        text_line(out, opt->mode, ops_of(opt->mode, s), s->bytes_received, interval_s,
+        char line[256];
+        text_line(line, sizeof line, opt->mode, ops_of(opt->mode, s), s->bytes_received, interval_s,
                   headline(opt->mode, s), open, se_bench_fault_total(s));
-        fprintf(out, "\n");
+        fprintf(out, "[%7.2fs] %s\n", t_s, line);
     }
     fflush(out);
+}
+
+/* The room for the progress line: the terminal's width but its last column
+ * (a full line wraps on some terminals, and a wrapped line cannot be erased
+ * with a carriage return); 79 when the width is unknown. */
+static size_t progress_room(void)
+{
+    int columns = se_stderr_columns();
+    return columns > 1 ? (size_t)columns - 1 : 79;
 }
 
 void se_bench_report_progress(FILE *out, const se_bench_options *opt, const se_bench_stats *total,
                               double t_s, se_bench_progress_mark *mark, uint64_t open)
 {
     uint64_t ops = ops_of(opt->mode, total);
-    fprintf(out, "\r[%6.1fs] ", t_s);
-    text_line(out, opt->mode, ops - mark->ops, total->bytes_received - mark->bytes, t_s - mark->t_s,
-              headline(opt->mode, total), open, se_bench_fault_total(total));
+    char rest[256], line[300];
+    text_line(rest, sizeof rest, opt->mode, ops - mark->ops, total->bytes_received - mark->bytes,
+              t_s - mark->t_s, headline(opt->mode, total), open, se_bench_fault_total(total));
     mark->ops = ops;
     mark->bytes = total->bytes_received;
     mark->t_s = t_s;
-    fprintf(out, "\033[K");
+    size_t room = progress_room();
+    int n = snprintf(line, sizeof line, "[%6.1fs] %s", t_s, rest);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (len > room)
+        len = room;
+    /* Pad over what is left of a longer line: no terminal escapes, so
+     * consoles without them (Windows) work too. */
+    fprintf(out, "\r%.*s%*s", (int)len, line, (int)(room - len), "");
     fflush(out);
 }
 
 void se_bench_progress_clear(FILE *out)
 {
-    fprintf(out, "\r\033[K");
+    fprintf(out, "\r%*s\r", (int)progress_room(), "");
     fflush(out);
 }

@@ -4,7 +4,7 @@
 #include "cli/options.h"
 #include "cli/report.h"
 #include "client/client.h"
-#include "client/progress.h"
+#include "client_watch.h"
 #include "client/udp_client.h"
 
 #include <stdlib.h>
@@ -32,7 +32,9 @@ enum {
     OPT_EXPECT_TRAILER,
     OPT_UDP,
     OPT_COUNT,
-    OPT_TIMEOUT
+    OPT_TIMEOUT,
+    OPT_TIME,
+    OPT_INTERVAL
 };
 
 static const char client_usage[] =
@@ -45,11 +47,11 @@ static const char client_usage[] =
     "  -4, -6                  use IPv4 / IPv6 addresses only\n"
     "  -m, --message TEXT      payload (default: \"this is a test\")\n"
     "  -f, --file PATH         payload from a file ('-': standard input)\n"
-    "  -s, --size BYTES        generated payload of BYTES (k/K, M, G, T suffixes:\n"
-    "                          powers of 1024, any case, optional B or iB)\n"
+    "  -s, --size BYTES        generated payload of BYTES (64k, 64KiB, 1M, 2G, 1T)\n"
     "      --seed N            pattern seed for --size (default 1)\n"
-    "  -o, --output FILE       write the echo to FILE ('-': standard output, not\n"
-    "                          with --json; the report then goes to stderr)\n"
+    "  -o, --output FILE       write the echo to FILE ('-': standard output)\n"
+    "      --time T            stop sending after T, then half-close as usual\n"
+    "      --interval T        a progress record every T (JSON with --json)\n"
     "      --connect-timeout T per-address connect timeout (default 5s)\n"
     "      --idle-timeout T    give up when nothing moves for T (30s; 0: never)\n"
     "      --drain-timeout T   give up when no FIN comes T after the half-close\n"
@@ -66,7 +68,8 @@ static const char client_usage[] =
     "\n"
     "Durations: 500ms, 1.5s, 2m (a bare number is seconds).\n"
     "Exit codes (verdicts): 0 complete, 1 error, 2 usage, 3 resolve, 4 refused,\n"
-    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout.\n"
+    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout,\n"
+    "130 interrupted (Ctrl-C: the report so far).\n"
     "\n"
     "Examples:\n"
     "  sockecho client 127.0.0.1\n"
@@ -94,6 +97,8 @@ static const se_optdef client_options[] = {
     {"udp", 0, 0, OPT_UDP},
     {"count", 0, 1, OPT_COUNT},
     {"timeout", 0, 1, OPT_TIMEOUT},
+    {"time", 0, 1, OPT_TIME},
+    {"interval", 0, 1, OPT_INTERVAL},
     {NULL, 0, 0, 0},
 };
 
@@ -102,7 +107,7 @@ typedef struct client_args {
     se_client_options opt;
     se_udp_options udp_opt;
     const char *message, *file, *port_option;
-    uint64_t size, seed;
+    uint64_t size, seed, time_ms, interval_ms;
     int have_size, have_seed, json, quiet, verbose, positional, udp;
     int udp_only; /* an option that only --udp uses was given */
 } client_args;
@@ -201,6 +206,18 @@ static int parse_option(int id, const se_args *args, client_args *c)
         if (se_parse_uint(v, 1, 1000000, &c->udp_opt.count, err, sizeof err))
             return se_usage_error("%s: %s", args->name, err);
         return 0;
+    case OPT_TIME:
+        if (parse_duration(args, &c->time_ms))
+            return EXIT_USAGE;
+        if (c->time_ms == 0)
+            return se_usage_error("%s: must be more than 0", args->name);
+        return 0;
+    case OPT_INTERVAL:
+        if (parse_duration(args, &c->interval_ms))
+            return EXIT_USAGE;
+        if (c->interval_ms < 10)
+            return se_usage_error("%s: must be at least 10 ms", args->name);
+        return 0;
     case OPT_TIMEOUT:
         c->udp_only = 1;
         if (parse_duration(args, &c->udp_opt.timeout_ms))
@@ -239,8 +256,12 @@ static int check_combinations(client_args *c)
                               SOCKECHO_BACKENDS);
     if (c->udp_only && !c->udp)
         return se_usage_error("--count and --timeout go with --udp");
-    if (c->udp && (c->file || opt->output_path || opt->expect_trailer))
-        return se_usage_error("--udp excludes --file, --output and --expect-trailer");
+    if (c->udp &&
+        (c->file || opt->output_path || opt->expect_trailer || c->time_ms || c->interval_ms))
+        return se_usage_error("--udp excludes --file, --output, --expect-trailer, --time and "
+                              "--interval");
+    if (c->quiet && c->interval_ms)
+        return se_usage_error("-q excludes --interval");
     if (c->udp && c->have_size && (c->size == 0 || c->size > 65507))
         return se_usage_error("--size: a datagram holds 1-65507 bytes");
     if (c->json && opt->output_path && strcmp(opt->output_path, "-") == 0)
@@ -272,6 +293,12 @@ static int run_udp(const se_client_options *opt, const se_udp_options *udp, int 
     fflush(stdout);
     se_platform_cleanup();
     return se_verdict_exit_code(verdict);
+}
+
+/* The stop signals' callback: nothing to wake, the watch polls the count. */
+static void ignore_stop(void *arg)
+{
+    (void)arg;
 }
 
 int se_cmd_client(int argc, char **argv)
@@ -351,15 +378,29 @@ int se_cmd_client(int argc, char **argv)
         se_payload_message(&payload, text, strlen(text));
     }
 
-    /* A live progress line only on a terminal, never in files or pipes. */
+    /* A live progress line only on a terminal, never in files or pipes,
+     * and not under --interval's records. */
     se_progress progress;
-    if (!c.quiet && se_stderr_is_tty()) {
-        uint64_t total = c.file ? 0 : payload.size + opt->expect_trailer;
+    se_client_watch watch = {
+        &payload, c.time_ms, c.interval_ms, c.json, c.json ? stdout : stderr, NULL, 0, 0, 0, 0,
+        0,        0};
+    if (!c.quiet && !c.interval_ms && se_stderr_is_tty()) {
+        uint64_t total = c.file || c.time_ms ? 0 : payload.size + opt->expect_trailer;
         se_progress_init(&progress, stderr, total);
-        opt->progress = &progress;
+        watch.progress = &progress;
     }
+    /* Ctrl-C ends the session with the report so far (verdict interrupted):
+     * the watch, on the client's tick, reads the count of stop signals. */
+    int stop_watch = se_stop_signals_install(ignore_stop, NULL) == 0;
+    se_client_watch_start(&watch);
+    opt->on_tick = se_client_watch_tick;
+    opt->tick_arg = &watch;
+    opt->tick_ms = SE_WATCH_TICK_MS;
     se_client_result result;
     se_verdict verdict = se_client_run(opt, &payload, &result);
+    se_client_watch_finish(&watch);
+    if (stop_watch)
+        se_stop_signals_restore();
     int connected = result.address[0] != '\0';
     if (c.json) {
         se_report_client_json(report, &result, opt->host, started);

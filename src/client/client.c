@@ -1,7 +1,6 @@
 /* The verifying echo client; see client.h. */
 #include "client/client.h"
 
-#include "client/progress.h"
 #include "conn/conn.h"
 #include "util/pattern.h"
 
@@ -22,7 +21,7 @@ typedef struct client {
     se_client_result *res;
     se_loop *loop;
     se_conn *conn;
-    se_timer idle_timer, drain_timer, pump_timer, progress_timer;
+    se_timer idle_timer, drain_timer, pump_timer, tick_timer;
     char *chunk;  /* payload about to be sent */
     char *expect; /* expected echo, for comparison */
     FILE *out;
@@ -235,13 +234,20 @@ static void on_drain_timer(se_loop *loop, se_timer *t)
     se_conn_abort(c->conn);
 }
 
-static void on_progress_timer(se_loop *loop, se_timer *t)
+static void on_tick_timer(se_loop *loop, se_timer *t)
 {
     client *c = se_timer_data(t);
-    se_progress_update(c->opt->progress, se_conn_bytes_out(c->conn), c->res->bytes_received,
-                       se_now_ns());
-    if (se_timer_start(loop, t, SE_PROGRESS_INTERVAL_MS))
-        se_progress_clear(c->opt->progress);
+    uint64_t sent = se_conn_bytes_out(c->conn);
+    if (c->opt->on_tick(c->opt->tick_arg, sent, c->res->bytes_received) == SE_CLIENT_INTERRUPT) {
+        set_verdict(c, SE_VERDICT_INTERRUPTED, "interrupted after %llu bytes sent, %llu received",
+                    (unsigned long long)sent, (unsigned long long)c->res->bytes_received);
+        se_conn_abort(c->conn);
+        return;
+    }
+    if (c->connected_ns)
+        pump(c); /* the owner may have ended the payload */
+    if (se_timer_start(loop, t, c->opt->tick_ms))
+        fail_local(c, "cannot start tick timer", SE_ENOMEM);
 }
 
 static void on_close(se_conn *conn)
@@ -250,9 +256,7 @@ static void on_close(se_conn *conn)
     se_timer_stop(c->loop, &c->idle_timer);
     se_timer_stop(c->loop, &c->drain_timer);
     se_timer_stop(c->loop, &c->pump_timer);
-    se_timer_stop(c->loop, &c->progress_timer);
-    if (c->opt->progress)
-        se_progress_clear(c->opt->progress);
+    se_timer_stop(c->loop, &c->tick_timer);
     c->res->bytes_sent = se_conn_bytes_out(conn);
     se_loop_stop(c->loop);
 }
@@ -313,6 +317,7 @@ static void on_connect(se_conn *conn, int status)
     client *c = client_of(conn);
     if (status) {
         describe_connect_failure(c);
+        se_timer_stop(c->loop, &c->tick_timer);
         se_conn_abort(conn);
         return;
     }
@@ -324,10 +329,6 @@ static void on_connect(se_conn *conn, int status)
     int err = se_conn_read_start(conn);
     if (!err && c->opt->idle_timeout_ms)
         err = se_timer_start(c->loop, &c->idle_timer, c->opt->idle_timeout_ms);
-    if (!err && c->opt->progress) {
-        se_progress_start(c->opt->progress, c->connected_ns);
-        err = se_timer_start(c->loop, &c->progress_timer, SE_PROGRESS_INTERVAL_MS);
-    }
     if (err) {
         fail_local(c, "cannot start", err);
         return;
@@ -375,14 +376,18 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
         se_timer_init(&c.idle_timer, on_idle_timer, &c);
         se_timer_init(&c.drain_timer, on_drain_timer, &c);
         se_timer_init(&c.pump_timer, on_pump_timer, &c);
-        se_timer_init(&c.progress_timer, on_progress_timer, &c);
+        se_timer_init(&c.tick_timer, on_tick_timer, &c);
         c.conn = se_conn_new(c.loop, &client_callbacks, sizeof(client *));
         if (!c.chunk || !c.expect || !c.conn) {
             set_verdict(&c, SE_VERDICT_ERROR, "out of memory");
         } else {
             *(client **)se_conn_owner(c.conn) = &c;
-            if ((err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
+            if (opt->on_tick && (err = se_timer_start(c.loop, &c.tick_timer, opt->tick_ms)) != 0) {
+                set_verdict(&c, SE_VERDICT_ERROR, "cannot start: %s", se_strerror(err));
+                se_conn_close(c.conn); /* freed by the loop below */
+            } else if ((err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
                 set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
+                se_timer_stop(c.loop, &c.tick_timer);
                 se_conn_close(c.conn); /* freed by the loop below */
             }
             if ((err = se_loop_run(c.loop)) != 0)

@@ -10,7 +10,7 @@ static const struct {
     [SE_VERDICT_REFUSED] = {"refused", 4},     [SE_VERDICT_UNREACHABLE] = {"unreachable", 5},
     [SE_VERDICT_TRUNCATED] = {"truncated", 6}, [SE_VERDICT_EXCESS] = {"excess", 7},
     [SE_VERDICT_MISMATCH] = {"mismatch", 8},   [SE_VERDICT_RESET] = {"reset", 9},
-    [SE_VERDICT_TIMEOUT] = {"timeout", 10},
+    [SE_VERDICT_TIMEOUT] = {"timeout", 10},    [SE_VERDICT_INTERRUPTED] = {"interrupted", 130},
 };
 
 const char *se_verdict_name(se_verdict v)

@@ -13,7 +13,7 @@ import harness
 from harness import check, run_client, run_sockecho, start_server
 
 DOC = os.path.join(os.path.dirname(__file__), '..', '..', 'docs', 'json.md')
-TYPES = {'client', 'client_udp', 'listening', 'connection', 'stats', 'summary', 'log',
+TYPES = {'client', 'client_interval', 'client_udp', 'listening', 'connection', 'stats', 'summary', 'log',
          'bench', 'bench_interval'}
 
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -115,6 +116,14 @@ void se_utc_timestamp(char *buf, size_t size)
 int se_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO);
+}
+
+int se_stderr_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0)
+        return 0;
+    return ws.ws_col;
 }
 
 int se_stop_signals_count(void)

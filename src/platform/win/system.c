@@ -113,6 +113,14 @@ int se_stderr_is_tty(void)
     return _isatty(_fileno(stderr));
 }
 
+int se_stderr_columns(void)
+{
+    CONSOLE_SCREEN_BUFFER_INFO info;
+    if (!GetConsoleScreenBufferInfo(GetStdHandle(STD_ERROR_HANDLE), &info))
+        return 0;
+    return info.srWindow.Right - info.srWindow.Left + 1;
+}
+
 int se_stop_signals_count(void)
 {
     return (int)InterlockedCompareExchange(&stop_count, 0, 0);

@@ -47,9 +47,9 @@ typedef struct se_bench_progress_mark {
     double t_s;
 } se_bench_progress_mark;
 
-/* Rewrites the progress line on OUT (a terminal): TOTAL so far, T_S seconds
- * into the measured window, rates since MARK (then moved to now), OPEN
- * connections. */
+/* Rewrites the progress line on OUT (a terminal), cut to the terminal's
+ * width: TOTAL so far, T_S seconds into the measured window, rates since
+ * MARK (then moved to now), OPEN connections. */
 void se_bench_report_progress(FILE *out, const se_bench_options *opt, const se_bench_stats *total,
                               double t_s, se_bench_progress_mark *mark, uint64_t open);
 

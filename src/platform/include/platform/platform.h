@@ -282,4 +282,9 @@ int se_last_file_error(void);
  * progress lines that must not end up in files or pipes. */
 int se_stderr_is_tty(void);
 
+/* Columns of the terminal standard error shows on (TIOCGWINSZ; the console
+ * screen buffer on Windows), or 0 when unknown. Asked again at each redraw,
+ * so a resized window is followed. */
+int se_stderr_columns(void);
+
 #endif

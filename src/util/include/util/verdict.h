@@ -15,7 +15,8 @@ typedef enum {
     SE_VERDICT_EXCESS,
     SE_VERDICT_MISMATCH,
     SE_VERDICT_RESET,
-    SE_VERDICT_TIMEOUT
+    SE_VERDICT_TIMEOUT,
+    SE_VERDICT_INTERRUPTED /* the owner stopped the session (Ctrl-C): exit 130 */
 } se_verdict;
 
 /* "complete", "mismatch", ...: static. */
