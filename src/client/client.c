@@ -293,7 +293,7 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
 static void describe_connect_failure(client *c)
 {
     se_client_result *r = c->res;
-    int all_refused = r->attempt_count > 0;
+    int all_refused = r->attempt_count > 0, local = 0;
     int literal = r->attempt_count == 1 && strcmp(r->attempts[0].address, c->opt->host) == 0;
     size_t used =
         (size_t)snprintf(r->detail, sizeof r->detail, "cannot connect to%s%s%s", literal ? "" : " ",
@@ -302,13 +302,19 @@ static void describe_connect_failure(client *c)
         const se_attempt *a = &r->attempts[i];
         if (a->status != SE_ECONNREFUSED)
             all_refused = 0;
+        if (se_err_is_local(a->status))
+            local = 1;
         int v6 = strchr(a->address, ':') != NULL;
         used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, "%s %s%s%s:%d: %s",
                                  i ? ";" : "", v6 ? "[" : "", a->address, v6 ? "]" : "", a->port,
                                  se_strerror(a->status));
     }
     c->verdict_set = 1;
-    r->verdict = all_refused ? SE_VERDICT_REFUSED : SE_VERDICT_UNREACHABLE;
+    /* A failure of this machine's (no descriptor left) says nothing about
+     * the network: the verdict is error, not unreachable. */
+    r->verdict = local         ? SE_VERDICT_ERROR
+                 : all_refused ? SE_VERDICT_REFUSED
+                               : SE_VERDICT_UNREACHABLE;
     r->error = r->attempt_count ? r->attempts[r->attempt_count - 1].status : 0;
 }
 

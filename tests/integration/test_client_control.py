@@ -95,3 +95,31 @@ def test_ctrl_c_while_connecting(ctx):
     record = harness.ndjson(out)[-1]
     check(record['verdict'] == 'interrupted' and record['address'] is None,
           'record %r', record)
+
+
+def test_out_of_descriptors_is_a_local_error(ctx):
+    # A client that cannot open its socket says "error" (exit 1), not that
+    # the network is unreachable. The descriptor limit is lowered until the
+    # connect attempt itself fails with EMFILE.
+    if ctx.is_windows():
+        raise harness.Skip('no per-process descriptor limit on Windows')
+    import resource
+    import subprocess
+    with harness.ClosedPort() as closed:
+        for limit in range(4, 16):
+            def lower(limit=limit):
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+            proc = subprocess.run(ctx.cmd(['client', '--json', '127.0.0.1', str(closed.port)]),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  preexec_fn=lower, timeout=ctx.t(20))
+            records = harness.ndjson(proc.stdout.decode())
+            if not records or not records[-1]['attempts']:
+                continue
+            record = records[-1]
+            if record['attempts'][0]['result'] != 'EMFILE':
+                continue
+            check(proc.returncode == 1 and record['verdict'] == 'error',
+                  'out of descriptors: exit %s, verdict %s', proc.returncode,
+                  record['verdict'])
+            return
+    check(False, 'no descriptor limit made the connect attempt fail with EMFILE')

@@ -203,6 +203,11 @@ int se_udp_open(const struct sockaddr *addr, int flags, se_socket *out);
 /* Opens an unbound non-blocking UDP socket of FAMILY (a client's). */
 int se_udp_open_client(int family, se_socket *out);
 
+/* Connects a client's UDP socket to ADDR, so that an ICMP port-unreachable
+ * reply to a send comes back from the next se_udp_recv as SE_ECONNREFUSED
+ * (SE_ECONNRESET on Windows). Returns 0 or an error. */
+int se_udp_connect(se_socket sock, const struct sockaddr *addr);
+
 /* Receives one datagram of at most LEN bytes (longer ones are cut). Returns
  * its length, SE_EAGAIN, or an error; FROM receives the sender. Errors that
  * an earlier send's ICMP reply causes (Windows reports them here) come back
