@@ -66,7 +66,7 @@ static const char server_usage[] =
     "      --interval T         print statistics every T (and at exit)\n"
     "      --stats-interval T   the same as --interval (the older name)\n"
     "      --json               NDJSON events and statistics on stdout\n"
-    "  -q, --quiet              print errors only\n"
+    "  -q, --quiet              print errors (and the port --port 0 picked)\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
     "  -h, --help               show this help\n"
     "\n"

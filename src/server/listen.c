@@ -3,6 +3,7 @@
  * worker with SO_REUSEPORT, or one shared set; --max-conns and
  * out-of-descriptor pauses, each logged once per episode. */
 #include "server_internal.h"
+#include "util/json.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -177,14 +178,19 @@ static void print_listening(server *srv, se_socket sock, const char *proto)
         return;
     se_addr_host((struct sockaddr *)&local, host, sizeof host);
     int port = se_addr_port((struct sockaddr *)&local);
-    if (srv->opt->verbosity < 1)
+    /* -q still names the port the system picked for --port 0. */
+    int picked = srv->opt->port && strcmp(srv->opt->port, "0") == 0;
+    if (srv->opt->verbosity < 1 && !picked)
         return;
     fprintf(stderr, "listening on %s %d%s%s\n", host, port, proto ? " " : "", proto ? proto : "");
     fflush(stderr);
     if (srv->opt->json) {
-        printf("{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"%s\"}\n",
-               host, port, proto ? proto : "tcp");
-        fflush(stdout);
+        se_json j;
+        se_json_record(&j, stdout, "listening");
+        se_json_str(&j, "address", host);
+        se_json_int(&j, "port", port);
+        se_json_str(&j, "protocol", proto ? proto : "tcp");
+        se_json_end(&j);
     }
 }
 

@@ -37,36 +37,63 @@ static size_t utf8_length(const unsigned char *p)
     return len;
 }
 
-void se_json_string(FILE *out, const char *s)
+/* Appends LEN bytes of DATA to J's output: its file, or its buffer (cut,
+ * always NUL-terminated, when full). */
+static void emit(se_json *j, const char *data, size_t len)
 {
-    fputc('"', out);
+    if (j->out) {
+        fwrite(data, 1, len, j->out);
+        return;
+    }
+    if (j->size == 0)
+        return;
+    size_t room = j->size - 1 - j->len;
+    if (len > room)
+        len = room;
+    memcpy(j->buf + j->len, data, len);
+    j->len += len;
+    j->buf[j->len] = '\0';
+}
+
+static void emit_str(se_json *j, const char *s)
+{
+    emit(j, s, strlen(s));
+}
+
+static void write_string(se_json *j, const char *s)
+{
+    emit(j, "\"", 1);
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         size_t len = utf8_length(p);
+        char esc[8];
         if (len == 0) {
-            fputs("\\ufffd", out);
+            emit_str(j, "\\ufffd");
             p++;
         } else if (*p == '"' || *p == '\\') {
-            fputc('\\', out);
-            fputc(*p++, out);
-        } else if (*p == '\n') {
-            fputs("\\n", out);
-            p++;
-        } else if (*p == '\r') {
-            fputs("\\r", out);
-            p++;
-        } else if (*p == '\t') {
-            fputs("\\t", out);
+            esc[0] = '\\';
+            esc[1] = (char)*p++;
+            emit(j, esc, 2);
+        } else if (*p == '\n' || *p == '\r' || *p == '\t') {
+            emit_str(j, *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : "\\t");
             p++;
         } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(out, "\\u%04x", *p);
-            p++;
+            snprintf(esc, sizeof esc, "\\u%04x", *p++);
+            emit_str(j, esc);
         } else {
-            fwrite(p, 1, len, out);
+            emit(j, (const char *)p, len);
             p += len;
         }
     }
-    fputc('"', out);
+    emit(j, "\"", 1);
+}
+
+void se_json_string(FILE *out, const char *s)
+{
+    se_json j;
+    memset(&j, 0, sizeof j);
+    j.out = out;
+    write_string(&j, s);
 }
 
 /* The separator and "NAME": before a member (or just the separator before
@@ -75,11 +102,11 @@ static void member(se_json *j, const char *name)
 {
     char *first = &j->first[j->depth - 1];
     if (!*first)
-        fputc(',', j->out);
+        emit(j, ",", 1);
     *first = 0;
     if (name && j->closer[j->depth - 1] == '}') {
-        se_json_string(j->out, name);
-        fputc(':', j->out);
+        write_string(j, name);
+        emit(j, ":", 1);
     }
 }
 
@@ -87,7 +114,7 @@ static void open_level(se_json *j, char open, char close)
 {
     if (j->depth == SE_JSON_MAX_DEPTH)
         return;
-    fputc(open, j->out);
+    emit(j, &open, 1);
     j->first[j->depth] = 1;
     j->closer[j->depth] = close;
     j->depth++;
@@ -97,6 +124,18 @@ void se_json_record(se_json *j, FILE *out, const char *type)
 {
     memset(j, 0, sizeof *j);
     j->out = out;
+    open_level(j, '{', '}');
+    se_json_str(j, "type", type);
+    se_json_str(j, "version", SOCKECHO_VERSION);
+}
+
+void se_json_record_buf(se_json *j, char *buf, size_t size, const char *type)
+{
+    memset(j, 0, sizeof *j);
+    j->buf = buf;
+    j->size = size;
+    if (size)
+        buf[0] = '\0';
     open_level(j, '{', '}');
     se_json_str(j, "type", type);
     se_json_str(j, "version", SOCKECHO_VERSION);
@@ -119,54 +158,61 @@ void se_json_close(se_json *j)
     if (j->depth == 0)
         return;
     j->depth--;
-    fputc(j->closer[j->depth], j->out);
+    emit(j, &j->closer[j->depth], 1);
 }
 
 void se_json_end(se_json *j)
 {
     while (j->depth > 0)
         se_json_close(j);
-    fputc('\n', j->out);
-    fflush(j->out);
+    emit(j, "\n", 1);
+    if (j->out)
+        fflush(j->out);
 }
 
 void se_json_str(se_json *j, const char *name, const char *value)
 {
     member(j, name);
     if (value)
-        se_json_string(j->out, value);
+        write_string(j, value);
     else
-        fputs("null", j->out);
+        emit_str(j, "null");
 }
 
 void se_json_u64(se_json *j, const char *name, uint64_t value)
 {
+    char text[32];
     member(j, name);
-    fprintf(j->out, "%llu", (unsigned long long)value);
+    snprintf(text, sizeof text, "%llu", (unsigned long long)value);
+    emit_str(j, text);
 }
 
 void se_json_int(se_json *j, const char *name, long long value)
 {
+    char text[32];
     member(j, name);
-    fprintf(j->out, "%lld", value);
+    snprintf(text, sizeof text, "%lld", value);
+    emit_str(j, text);
 }
 
 void se_json_bool(se_json *j, const char *name, int value)
 {
     member(j, name);
-    fputs(value ? "true" : "false", j->out);
+    emit_str(j, value ? "true" : "false");
 }
 
 void se_json_null(se_json *j, const char *name)
 {
     member(j, name);
-    fputs("null", j->out);
+    emit_str(j, "null");
 }
 
 void se_json_num(se_json *j, const char *name, double value, int decimals)
 {
+    char text[64];
     member(j, name);
-    fprintf(j->out, "%.*f", decimals, value);
+    snprintf(text, sizeof text, "%.*f", decimals, value);
+    emit_str(j, text);
 }
 
 void se_json_ms(se_json *j, const char *name, double ms)

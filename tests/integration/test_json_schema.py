@@ -201,17 +201,24 @@ def test_strings_stay_valid_json(ctx):
 
 
 def test_version_and_start_time(ctx):
-    with start_server(ctx, ['--bind', '127.0.0.1', '--port', '0']) as server:
+    with start_server(ctx, ['--bind', '127.0.0.1', '--port', '0', '--json',
+                            '--interval', '100ms']) as server:
         client = run_client(ctx, ['--json', '127.0.0.1', server.port])
         bench = run_sockecho(ctx, ['bench', '--json', '-d', '200ms',
                                    '--interval', '100ms', '-c', '1',
                                    '127.0.0.1', server.port])
         version = run_sockecho(ctx, ['--version']).out.split()[1]
+        server.wait_for(lambda out, err: '"type":"stats"' in out, ctx.t(10), 'stats record')
+        rc, out, err = server.stop()
+    records = harness.ndjson(out)
+    check({'listening', 'connection', 'stats', 'summary'} <= {r['type'] for r in records},
+          'server record types: %s', sorted({r['type'] for r in records}))
     for result in (client, bench):
-        for record in harness.ndjson(result.out):
-            check(record.get('version') == version, 'version %r, expected %r',
-                  record.get('version'), version)
-            if record['type'] in ('client', 'bench'):
-                check(re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$',
-                               record.get('started') or ''),
-                      'started %r', record.get('started'))
+        records += harness.ndjson(result.out)
+    for record in records:
+        check(record.get('version') == version, '%s record: version %r, expected %r',
+              record['type'], record.get('version'), version)
+        if record['type'] in ('client', 'bench'):
+            check(re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$',
+                           record.get('started') or ''),
+                  'started %r', record.get('started'))

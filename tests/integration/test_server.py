@@ -359,3 +359,15 @@ def test_port_in_use(ctx):
 
 def start_server_expect_exit(ctx, args):
     return run_sockecho(ctx, ['server'] + list(args), timeout=15)
+
+
+def test_quiet_still_names_the_picked_port(ctx):
+    # -q prints errors only, but --port 0 leaves the user no other way to
+    # learn the port: the listening line is still printed.
+    with start_server(ctx, ['--bind', '127.0.0.1', '--port', '0', '-q']) as server:
+        result = run_client(ctx, ['127.0.0.1', server.port])
+        check(result.rc == 0, 'client: %s', result.describe())
+        rc, out, err = server.stop()
+    check(rc == 0, 'server exit %s', rc)
+    check(err.strip() == 'listening on 127.0.0.1 %d' % server.port and not out,
+          'server -q printed %r / %r', out, err)

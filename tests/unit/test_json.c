@@ -70,3 +70,21 @@ TEST(json_record_nesting)
              SOCKECHO_VERSION);
     CHECK_EQ_STR(buf, want);
 }
+
+TEST(json_record_into_a_buffer)
+{
+    char buf[64];
+    se_json j;
+    se_json_record_buf(&j, buf, sizeof buf, "log");
+    se_json_str(&j, "m", "a\nb");
+    se_json_end(&j);
+    char want[64];
+    snprintf(want, sizeof want, "{\"type\":\"log\",\"version\":\"%s\",\"m\":\"a\\nb\"}\n",
+             SOCKECHO_VERSION);
+    CHECK_EQ_STR(buf, want);
+    char small[16];
+    se_json_record_buf(&j, small, sizeof small, "log");
+    se_json_str(&j, "message", "a long message that does not fit");
+    se_json_end(&j);
+    CHECK_EQ_INT(strlen(small), sizeof small - 1); /* cut, NUL-terminated */
+}

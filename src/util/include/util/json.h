@@ -20,7 +20,9 @@
 #define SE_JSON_MAX_DEPTH 8
 
 typedef struct se_json {
-    FILE *out;
+    FILE *out; /* the output, or NULL for BUF */
+    char *buf; /* se_json_record_buf's buffer */
+    size_t size, len;
     int depth;                     /* levels open; at most SE_JSON_MAX_DEPTH */
     char first[SE_JSON_MAX_DEPTH]; /* nothing written yet at this level */
     char closer[SE_JSON_MAX_DEPTH];
@@ -29,6 +31,10 @@ typedef struct se_json {
 /* Starts a record on OUT: '{', then "type":TYPE and "version" (sockecho's
  * version, the same in every record). */
 void se_json_record(se_json *j, FILE *out, const char *type);
+
+/* The same, into BUF (SIZE bytes, always NUL-terminated; a record that does
+ * not fit is cut): for writers that hand whole lines to a lock of theirs. */
+void se_json_record_buf(se_json *j, char *buf, size_t size, const char *type);
 
 /* Closes the record (and anything left open), ends the line, flushes OUT. */
 void se_json_end(se_json *j);
