@@ -77,7 +77,7 @@ void se_progress_update(se_progress *p, uint64_t sent, uint64_t received, uint64
     /* Never reach the last column: a full line wraps on some terminals, and
      * a wrapped line cannot be erased with a carriage return. */
     int columns = se_stderr_columns();
-    size_t room = columns > 1 ? (size_t)columns - 1 : sizeof line - 1;
+    size_t room = columns > 1 ? (size_t)columns - 1 : 79;
     if (len > room)
         len = room;
     line[len] = '\0';

@@ -198,7 +198,7 @@ def test_client_reset_mid_transfer(ctx):
         check(server.alive(), 'server exited after a client reset')
         out, err = _stop_ok(ctx, server)
         if not ctx.windows:
-            # Under Wine a reset may read as end of stream (WINDOWS.md).
+            # Under Wine a reset may read as end of stream (docs/WINDOWS.md).
             check('reset' in (out + err).lower(),
                   'server -v did not log the reset: %r', (out + err)[-400:])
 
@@ -222,7 +222,7 @@ def test_sigint_summary(ctx):
 def test_sigterm_stops_server(ctx):
     if ctx.windows:
         raise Skip('SIGTERM kills a Wine process without calling its '
-                   'console control handler (WINDOWS.md)')
+                   'console control handler (docs/WINDOWS.md)')
     server = start_server(ctx, LOCAL)
     with server:
         echo_once('127.0.0.1', server.port, b'sigterm', timeout=ctx.t(10))

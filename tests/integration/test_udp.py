@@ -201,6 +201,9 @@ def test_udp_client_mismatch(ctx):
 def test_udp_port_unreachable_is_refused_at_once(ctx):
     # Nothing listens on the port: the ICMP port-unreachable reply ends the
     # exchange at once with verdict refused, not after --timeout.
+    if ctx.is_windows():
+        raise Skip('Wine 8 does not report ICMP port unreachable on UDP '
+                   '(docs/WINDOWS.md)')
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     probe.bind(('127.0.0.1', 0))
     port = probe.getsockname()[1]
