@@ -55,7 +55,7 @@ extern "C" {
 #define SOCKECHO_VERSION_MINOR 1
 #define SOCKECHO_VERSION_PATCH 0
 
-/* The library's version, "0.1.0" (static string). */
+/* The library's version, e.g. "0.2.0" (static string; the project's version). */
 SOCKECHO_API const char *sockecho_version(void);
 
 /* ---- error codes ----
