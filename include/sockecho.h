@@ -197,9 +197,10 @@ SOCKECHO_API int sockecho_session_set_sink(sockecho_session *s, sockecho_sink_fn
 
 /* Runs the session against HOST and PORT (a number, "27015" when NULL),
  * blocking until it ends, and returns its verdict (>= 0). Returns a
- * negative SOCKECHO_E* code, and runs nothing, when HOST is NULL, the
- * options are invalid, or the session has already run (one run per
- * session). sockecho_init() must have been called. */
+ * negative SOCKECHO_E* code, and runs nothing, when HOST is NULL, PORT is
+ * not a number 1-65535 in decimal digits (a service name such as "echo",
+ * "0" or "99999" is SOCKECHO_EINVAL), the options are invalid, or the
+ * session has already run (one run per session). sockecho_init() must have been called. */
 SOCKECHO_API int sockecho_session_run(sockecho_session *s, const char *host, const char *port);
 
 /* What a finished session measured. Times are milliseconds, -1 for a phase
