@@ -12,7 +12,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # One Wine prefix per build tree; scripts/ctest-wine.sh reads it back from
-# CMakeCache.txt and warms it up before ctest (see shared WINDOWS.md).
+# CMakeCache.txt and warms it up before ctest (see docs/WINDOWS.md).
 if(NOT DEFINED WINEPREFIX_DIR)
   set(WINEPREFIX_DIR "${CMAKE_BINARY_DIR}/wineprefix" CACHE PATH "Wine prefix for tests")
 endif()

@@ -11,7 +11,7 @@ _sockecho()
     cmd=${COMP_WORDS[1]:-}
 
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W 'client server bench --version --help' -- "$cur"))
+        COMPREPLY=($(compgen -W 'client server bench -V --version -h --help' -- "$cur"))
         return 0
     fi
 
@@ -26,6 +26,8 @@ _sockecho()
         ;;
     --fault)
         COMPREPLY=($(compgen -W 'rst-after= stall-after= close-early= slow-read=' -- "$cur"))
+        # The value follows the '=' directly: no space after the completion.
+        [[ "${COMPREPLY[*]}" == *= ]] && compopt -o nospace
         return 0
         ;;
     --dscp)
@@ -54,10 +56,26 @@ _sockecho()
         ;;
     esac
 
+    # Options whose value is a number, a size, a duration, text or an
+    # address: nothing to offer (least of all host names).
+    local valued='-p --port -b --bind -m --message -s --size --seed
+                  --connect-timeout --idle-timeout --drain-timeout --expect-trailer
+                  --count --timeout --threads --max-buffer --max-conns
+                  --max-per-source --allow --deny --udp-rate --trailer
+                  --delay-after-eof --interval --stats-interval --time -c --conns
+                  --concurrency -r --rate --bytes -n -d --duration -w --warmup
+                  -t --source-range'
+    local word
+    for word in $valued; do
+        if [ "$prev" = "$word" ]; then
+            return 0
+        fi
+    done
+
     case "$cmd" in
     client)
-        opts='-4 -6 -m --message -f --file -s --size --seed -o --output
-              --connect-timeout --idle-timeout --drain-timeout --expect-trailer
+        opts='-p --port -4 -6 -m --message -f --file -s --size --seed -o --output
+              --time --interval --connect-timeout --idle-timeout --drain-timeout --expect-trailer
               --backend --proxy --send-proxy --proxy-source --udp --count --timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device
               --tls --tls-ca --tls-insecure --tls-servername --tls-alpn --tls-min
@@ -69,7 +87,7 @@ _sockecho()
               --proxy-protocol --proxy-from --proxy-timeout --idle-timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --drain-timeout --once --udp --udp-rate --trailer
               --delay-after-eof --fault --tls --tls-cert --tls-key --tls-alpn --tls-min
-              --stats-interval --metrics --json -q --quiet -v --verbose -vv -h --help'
+              --interval --stats-interval --metrics --json -q --quiet -v --verbose -vv -h --help'
         ;;
     bench)
         # sockecho bench merge [--json] FILE...
@@ -83,10 +101,10 @@ _sockecho()
         fi
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
               -n --count -d --duration -w --warmup --start-at -t --threads --seed
-              --source-range --send-proxy --proxy-source --connect-timeout
+              --source-range --send-proxy --proxy-source --connect-timeout --idle-timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --timeout --interval --json
               --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn
-              --tls-min --tls-resume -4 -6 -h --help'
+              --tls-min --tls-resume -p --port -4 -6 -q --quiet -v --verbose -h --help'
         ;;
     *)
         return 0

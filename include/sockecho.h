@@ -55,7 +55,7 @@ extern "C" {
 #define SOCKECHO_VERSION_MINOR 1
 #define SOCKECHO_VERSION_PATCH 0
 
-/* The library's version, "0.1.0" (static string). */
+/* The library's version, e.g. "0.2.0" (static string; the project's version). */
 SOCKECHO_API const char *sockecho_version(void);
 
 /* ---- error codes ----
@@ -198,9 +198,10 @@ SOCKECHO_API int sockecho_session_set_sink(sockecho_session *s, sockecho_sink_fn
 
 /* Runs the session against HOST and PORT (a number, "27015" when NULL),
  * blocking until it ends, and returns its verdict (>= 0). Returns a
- * negative SOCKECHO_E* code, and runs nothing, when HOST is NULL, the
- * options are invalid, or the session has already run (one run per
- * session). sockecho_init() must have been called. */
+ * negative SOCKECHO_E* code, and runs nothing, when HOST is NULL, PORT is
+ * not a number 1-65535 in decimal digits (a service name such as "echo",
+ * "0" or "99999" is SOCKECHO_EINVAL), the options are invalid, or the
+ * session has already run (one run per session). sockecho_init() must have been called. */
 SOCKECHO_API int sockecho_session_run(sockecho_session *s, const char *host, const char *port);
 
 /* What a finished session measured. Times are milliseconds, -1 for a phase

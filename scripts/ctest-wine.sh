@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the Windows build's ctest suite under Wine, the way shared WINDOWS.md
+# Run the Windows build's ctest suite under Wine, the way docs/WINDOWS.md
 # says it must be done in CI:
 #   1. stop any wineserver of this prefix (and only this one) and wait for it;
 #   2. start a persistent wineserver BEFORE any wine process;
@@ -28,7 +28,7 @@ prefix=$(sed -n 's/^WINEPREFIX_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
 prefix=${prefix:-$build/wineprefix}
 
 export WINEPREFIX=$prefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml,winedbg.exe=d
-# Headless and reproducible: what WINDOWS.md observed (no display, no tty).
+# Headless and reproducible: what docs/WINDOWS.md records (no display, no tty).
 unset DISPLAY WAYLAND_DISPLAY
 
 for cmd in wine wineserver wineboot ctest; do

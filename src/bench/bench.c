@@ -337,6 +337,11 @@ int se_bench_run(const se_bench_options *opt)
     int err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &list);
     if (err) {
         fprintf(stderr, "sockecho bench: cannot resolve %s: %s\n", opt->host, se_strerror(err));
+        if (opt->json) {
+            char why[300];
+            snprintf(why, sizeof why, "cannot resolve %s: %s", opt->host, se_strerror(err));
+            se_bench_report_error_json(stdout, opt, SE_VERDICT_RESOLVE, why);
+        }
         return se_verdict_exit_code(SE_VERDICT_RESOLVE);
     }
     bench_run r;

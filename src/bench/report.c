@@ -4,6 +4,7 @@
 #include "util/json.h"
 #include "util/rfc3339.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MIB (1024.0 * 1024.0)
@@ -79,6 +80,13 @@ static rates rates_over(const se_bench_stats *s, double secs)
 }
 
 /* ---- JSON ---- */
+
+/* Starts a record: '{', its type and sockecho's version (every record
+ * carries it). */
+static void json_record_start(FILE *out, const char *type)
+{
+    fprintf(out, "{\"type\":\"%s\",\"version\":\"%s\"", type, SOCKECHO_VERSION);
+}
 
 static void json_hist(FILE *out, const se_histogram *h)
 {
@@ -208,7 +216,13 @@ void se_bench_report_json(FILE *out, const se_bench_summary *sum)
 {
     const se_bench_options *o = sum->opt;
     const se_bench_stats *s = sum->stats;
-    fprintf(out, "{\"type\":\"bench\",\"mode\":\"%s\",\"host\":", se_bench_mode_name(o->mode));
+    json_record_start(out, "bench");
+    fprintf(out, ",\"started\":");
+    if (o->started)
+        se_json_string(out, o->started);
+    else
+        fprintf(out, "null");
+    fprintf(out, ",\"mode\":\"%s\",\"host\":", se_bench_mode_name(o->mode));
     se_json_string(out, o->host);
     fprintf(out, ",\"port\":%s,\"threads\":%llu,\"conns\":%llu", o->port,
             (unsigned long long)o->threads, (unsigned long long)o->conns);
@@ -305,9 +319,17 @@ static void text_body(FILE *out, se_bench_mode m, const se_bench_stats *s, rates
     fprintf(out, "%-13s %s\n", "verdict", se_verdict_name(verdict));
 }
 
+void se_bench_report_header(FILE *out, const se_bench_options *o)
+{
+    text_header(out, o);
+    fflush(out);
+}
+
 void se_bench_report_text(FILE *out, const se_bench_summary *sum)
 {
     const se_bench_options *o = sum->opt;
+    if (o->quiet)
+        return;
     text_header(out, o);
     fprintf(out, "%-13s %.3f s\n", "measured", sum->elapsed_s);
     if (o->start_at_ns) {
@@ -357,8 +379,9 @@ void se_bench_report_merge_text(FILE *out, const se_bench_result *r)
 
 void se_bench_report_merge_json(FILE *out, const se_bench_result *r)
 {
-    fprintf(out, "{\"type\":\"bench_merge\",\"inputs\":%llu,\"mode\":\"%s\"",
-            (unsigned long long)r->inputs, se_bench_mode_name(r->mode));
+    json_record_start(out, "bench_merge");
+    fprintf(out, ",\"inputs\":%llu,\"mode\":\"%s\"", (unsigned long long)r->inputs,
+            se_bench_mode_name(r->mode));
     json_optional(out, "size", r->size, r->has_size);
     fprintf(out, ",\"threads\":%llu,\"conns\":%llu", (unsigned long long)r->threads,
             (unsigned long long)r->conns);
@@ -375,16 +398,18 @@ void se_bench_report_merge_json(FILE *out, const se_bench_result *r)
 }
 
 /* "246913 req/s  p50 0.198  p99 0.410 ms  120.6 MiB/s  open 50  errors 0" */
-static void text_line(FILE *out, se_bench_mode m, uint64_t ops, uint64_t bytes, double secs,
-                      const se_histogram *h, uint64_t open, uint64_t errors)
+static void text_line(char *buf, size_t size, se_bench_mode m, uint64_t ops, uint64_t bytes,
+                      double secs, const se_histogram *h, uint64_t open, uint64_t errors)
 {
+    size_t n = 0;
     if (ops_unit(m))
-        fprintf(out, "%.0f %s  ", per_s(ops, secs), ops_unit(m));
-    if (h && h->count)
-        fprintf(out, "p50 %.3f  p99 %.3f ms  ", ms(se_hist_percentile(h, 50)),
-                ms(se_hist_percentile(h, 99)));
-    fprintf(out, "%.1f MiB/s  open %llu  errors %llu", per_s(bytes, secs) / MIB,
-            (unsigned long long)open, (unsigned long long)errors);
+        n += (size_t)snprintf(buf + n, size - n, "%.0f %s  ", per_s(ops, secs), ops_unit(m));
+    if (h && h->count && n < size)
+        n += (size_t)snprintf(buf + n, size - n, "p50 %.3f  p99 %.3f ms  ",
+                              ms(se_hist_percentile(h, 50)), ms(se_hist_percentile(h, 99)));
+    if (n < size)
+        snprintf(buf + n, size - n, "%.1f MiB/s  open %llu  errors %llu", per_s(bytes, secs) / MIB,
+                 (unsigned long long)open, (unsigned long long)errors);
 }
 
 static const se_histogram *headline(se_bench_mode m, const se_bench_stats *s)
@@ -398,38 +423,68 @@ void se_bench_report_interval(FILE *out, const se_bench_options *opt, const se_b
                               double t_s, double interval_s, uint64_t open, int json)
 {
     if (json) {
-        fprintf(out,
-                "{\"type\":\"bench_interval\",\"mode\":\"%s\",\"t_s\":%.3f,\"interval_s\":%.3f",
+        json_record_start(out, "bench_interval");
+        fprintf(out, ",\"mode\":\"%s\",\"t_s\":%.3f,\"interval_s\":%.3f",
                 se_bench_mode_name(opt->mode), t_s, interval_s);
         json_measures(out, opt->mode, s, rates_over(s, interval_s));
         fprintf(out, ",\"open_conns\":%llu", (unsigned long long)open);
         json_errors(out, s);
         fprintf(out, "}\n");
     } else {
-        fprintf(out, "[%7.2fs] ", t_s);
-        text_line(out, opt->mode, ops_of(opt->mode, s), s->bytes_received, interval_s,
+        char line[256];
+        text_line(line, sizeof line, opt->mode, ops_of(opt->mode, s), s->bytes_received, interval_s,
                   headline(opt->mode, s), open, se_bench_fault_total(s));
-        fprintf(out, "\n");
+        fprintf(out, "[%7.2fs] %s\n", t_s, line);
     }
     fflush(out);
+}
+
+/* The room for the progress line: the terminal's width but its last column
+ * (a full line wraps on some terminals, and a wrapped line cannot be erased
+ * with a carriage return); 79 when the width is unknown. */
+static size_t progress_room(void)
+{
+    int columns = se_stderr_columns();
+    return columns > 1 ? (size_t)columns - 1 : 79;
 }
 
 void se_bench_report_progress(FILE *out, const se_bench_options *opt, const se_bench_stats *total,
                               double t_s, se_bench_progress_mark *mark, uint64_t open)
 {
     uint64_t ops = ops_of(opt->mode, total);
-    fprintf(out, "\r[%6.1fs] ", t_s);
-    text_line(out, opt->mode, ops - mark->ops, total->bytes_received - mark->bytes, t_s - mark->t_s,
-              headline(opt->mode, total), open, se_bench_fault_total(total));
+    char rest[256], line[300];
+    text_line(rest, sizeof rest, opt->mode, ops - mark->ops, total->bytes_received - mark->bytes,
+              t_s - mark->t_s, headline(opt->mode, total), open, se_bench_fault_total(total));
     mark->ops = ops;
     mark->bytes = total->bytes_received;
     mark->t_s = t_s;
-    fprintf(out, "\033[K");
+    size_t room = progress_room();
+    int n = snprintf(line, sizeof line, "[%6.1fs] %s", t_s, rest);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (len > room)
+        len = room;
+    /* Pad over what is left of a longer line: no terminal escapes, so
+     * consoles without them (Windows) work too. */
+    fprintf(out, "\r%.*s%*s", (int)len, line, (int)(room - len), "");
     fflush(out);
 }
 
 void se_bench_progress_clear(FILE *out)
 {
-    fprintf(out, "\r\033[K");
+    fprintf(out, "\r%*s\r", (int)progress_room(), "");
     fflush(out);
+}
+
+void se_bench_report_error_json(FILE *out, const se_bench_options *o, se_verdict verdict,
+                                const char *error)
+{
+    se_bench_stats *none = se_bench_stats_new();
+    if (!none)
+        return;
+    snprintf(none->first_error, sizeof none->first_error, "%s", error);
+    uint64_t now = se_wall_ns();
+    se_bench_summary sum = {
+        .opt = o, .stats = none, .window_start_ns = now, .window_end_ns = now, .verdict = verdict};
+    se_bench_report_json(out, &sum);
+    free(none);
 }

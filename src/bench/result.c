@@ -25,14 +25,14 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 
 /* The reader's state: the record and where to say what is wrong. */
 typedef struct rd {
-    const se_json *obj;
+    const se_jv *obj;
     char *err;
     size_t size;
 } rd;
 
-static int need_u64(rd *d, const se_json *in, const char *name, uint64_t *out)
+static int need_u64(rd *d, const se_jv *in, const char *name, uint64_t *out)
 {
-    if (se_json_u64(se_json_get(in, name), out))
+    if (se_jv_u64(se_jv_get(in, name), out))
         return fail(d->err, d->size, "field '%s' is missing or not a whole number", name);
     return 0;
 }
@@ -40,13 +40,13 @@ static int need_u64(rd *d, const se_json *in, const char *name, uint64_t *out)
 /* A whole number or null (*OUT = 0, *PRESENT = 0). */
 static int opt_u64(rd *d, const char *name, uint64_t *out, int *present)
 {
-    const se_json *v = se_json_get(d->obj, name);
+    const se_jv *v = se_jv_get(d->obj, name);
     *out = 0;
     if (present)
         *present = 0;
-    if (v && v->type == SE_JSON_NULL)
+    if (v && v->type == SE_JV_NULL)
         return 0;
-    if (se_json_u64(v, out))
+    if (se_jv_u64(v, out))
         return fail(d->err, d->size, "field '%s' is missing or not a whole number", name);
     if (present)
         *present = 1;
@@ -56,18 +56,18 @@ static int opt_u64(rd *d, const char *name, uint64_t *out, int *present)
 /* A number or null (0). */
 static int opt_double(rd *d, const char *name, double *out)
 {
-    const se_json *v = se_json_get(d->obj, name);
+    const se_jv *v = se_jv_get(d->obj, name);
     *out = 0;
-    if (v && v->type == SE_JSON_NULL)
+    if (v && v->type == SE_JV_NULL)
         return 0;
-    if (se_json_double(v, out))
+    if (se_jv_double(v, out))
         return fail(d->err, d->size, "field '%s' is missing or not a number", name);
     return 0;
 }
 
 static int need_time(rd *d, const char *name, uint64_t *out)
 {
-    const char *text = se_json_str(se_json_get(d->obj, name));
+    const char *text = se_jv_str(se_jv_get(d->obj, name));
     if (!text || se_rfc3339_parse(text, out))
         return fail(d->err, d->size, "field '%s' is missing or not an RFC 3339 time", name);
     return 0;
@@ -75,7 +75,7 @@ static int need_time(rd *d, const char *name, uint64_t *out)
 
 static int read_verdict(rd *d, se_verdict *out)
 {
-    const char *name = se_json_str(se_json_get(d->obj, "verdict"));
+    const char *name = se_jv_str(se_jv_get(d->obj, "verdict"));
     for (int v = SE_VERDICT_COMPLETE; name && v <= SE_VERDICT_TIMEOUT; v++) {
         if (strcmp(name, se_verdict_name((se_verdict)v)) == 0) {
             *out = (se_verdict)v;
@@ -85,14 +85,14 @@ static int read_verdict(rd *d, se_verdict *out)
     return fail(d->err, d->size, "field 'verdict' is missing or unknown");
 }
 
-static int read_layout(rd *d, const se_json *hists)
+static int read_layout(rd *d, const se_jv *hists)
 {
-    const se_json *layout = se_json_get(hists, "layout");
-    const char *type = se_json_str(se_json_get(layout, "type"));
-    const char *unit = se_json_str(se_json_get(layout, "unit"));
+    const se_jv *layout = se_jv_get(hists, "layout");
+    const char *type = se_jv_str(se_jv_get(layout, "type"));
+    const char *unit = se_jv_str(se_jv_get(layout, "unit"));
     uint64_t sub, max;
-    if (!type || !unit || se_json_u64(se_json_get(layout, "sub_bucket_bits"), &sub) ||
-        se_json_u64(se_json_get(layout, "max_bits"), &max))
+    if (!type || !unit || se_jv_u64(se_jv_get(layout, "sub_bucket_bits"), &sub) ||
+        se_jv_u64(se_jv_get(layout, "max_bits"), &max))
         return fail(d->err, d->size, "'histograms' has no valid 'layout'");
     if (strcmp(type, "log-linear") || strcmp(unit, "ns") || sub != SE_HIST_SUB_BITS ||
         max != SE_HIST_MAX_BITS)
@@ -105,19 +105,19 @@ static int read_layout(rd *d, const se_json *hists)
 }
 
 /* One phase's histogram: {"count","sum","min","max","buckets":[[i,n],...]}. */
-static int read_hist(rd *d, const se_json *in, const char *phase, se_histogram *h)
+static int read_hist(rd *d, const se_jv *in, const char *phase, se_histogram *h)
 {
     uint64_t count, sum, min = 0, max = 0, index, n;
     if (need_u64(d, in, "count", &count) || need_u64(d, in, "sum", &sum))
         goto bad;
     if (count && (need_u64(d, in, "min", &min) || need_u64(d, in, "max", &max)))
         goto bad;
-    const se_json *buckets = se_json_get(in, "buckets");
-    if (!buckets || buckets->type != SE_JSON_ARRAY)
+    const se_jv *buckets = se_jv_get(in, "buckets");
+    if (!buckets || buckets->type != SE_JV_ARRAY)
         goto bad;
-    for (const se_json *b = buckets->child; b; b = b->next) {
-        if (b->type != SE_JSON_ARRAY || !b->child || !b->child->next || b->child->next->next ||
-            se_json_u64(b->child, &index) || se_json_u64(b->child->next, &n) ||
+    for (const se_jv *b = buckets->child; b; b = b->next) {
+        if (b->type != SE_JV_ARRAY || !b->child || !b->child->next || b->child->next->next ||
+            se_jv_u64(b->child, &index) || se_jv_u64(b->child->next, &n) ||
             se_hist_add_bucket(h, (size_t)index, n))
             goto bad;
     }
@@ -134,8 +134,8 @@ bad:
 
 static int read_histograms(rd *d, se_bench_result *r)
 {
-    const se_json *hists = se_json_get(d->obj, "histograms");
-    if (!hists || hists->type != SE_JSON_OBJECT)
+    const se_jv *hists = se_jv_get(d->obj, "histograms");
+    if (!hists || hists->type != SE_JV_OBJECT)
         return fail(d->err, d->size,
                     "no 'histograms' (written without them, by an older sockecho?): "
                     "percentiles cannot be merged");
@@ -143,10 +143,10 @@ static int read_histograms(rd *d, se_bench_result *r)
         return -1;
     for (int p = 0; p < SE_PHASES; p++) {
         const char *name = se_phase_name((se_phase)p);
-        const se_json *h = se_json_get(hists, name);
+        const se_jv *h = se_jv_get(hists, name);
         if (!h)
             return fail(d->err, d->size, "histogram '%s' is missing", name);
-        if (h->type != SE_JSON_NULL && read_hist(d, h, name, &r->stats.latency[p]))
+        if (h->type != SE_JV_NULL && read_hist(d, h, name, &r->stats.latency[p]))
             return -1;
     }
     return 0;
@@ -155,8 +155,8 @@ static int read_histograms(rd *d, se_bench_result *r)
 static int read_counts(rd *d, se_bench_result *r)
 {
     se_bench_stats *s = &r->stats;
-    const se_json *conns = se_json_get(d->obj, "connections");
-    const se_json *errors = se_json_get(d->obj, "errors");
+    const se_jv *conns = se_jv_get(d->obj, "connections");
+    const se_jv *errors = se_jv_get(d->obj, "errors");
     if (opt_u64(d, "requests", &s->requests, NULL) || opt_u64(d, "sessions", &s->sessions, NULL) ||
         opt_u64(d, "bytes_sent", &s->bytes_sent, NULL) ||
         opt_u64(d, "bytes_received", &s->bytes_received, NULL) ||
@@ -171,18 +171,18 @@ static int read_counts(rd *d, se_bench_result *r)
     for (int i = 0; i < SE_FAULT_KINDS; i++)
         if (need_u64(d, errors, se_fault_name((se_fault)i), &s->faults[i]))
             return fail(d->err, d->size, "'errors' is missing or malformed");
-    const char *first = se_json_str(se_json_get(d->obj, "first_error"));
+    const char *first = se_jv_str(se_jv_get(d->obj, "first_error"));
     if (first)
         snprintf(s->first_error, sizeof s->first_error, "%s", first);
     return 0;
 }
 
-int se_bench_result_read(se_bench_result *r, const se_json *obj, char *err, size_t err_size)
+int se_bench_result_read(se_bench_result *r, const se_jv *obj, char *err, size_t err_size)
 {
     rd d = {obj, err, err_size};
     memset(r, 0, sizeof *r);
-    const char *type = se_json_str(se_json_get(obj, "type"));
-    const char *mode = se_json_str(se_json_get(obj, "mode"));
+    const char *type = se_jv_str(se_jv_get(obj, "type"));
+    const char *mode = se_jv_str(se_jv_get(obj, "mode"));
     if (!type || (strcmp(type, "bench") && strcmp(type, "bench_merge")))
         return fail(err, err_size, "not a bench result (type is not 'bench' or 'bench_merge')");
     if (!mode || se_bench_mode_parse(mode, &r->mode))

@@ -2,12 +2,14 @@
  * parsed and checked, bad combinations included, before anything touches the
  * network. */
 #include "bench/bench.h"
+#include "bench/report.h"
 #include "bench/source.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/sockopt_args.h"
 #include "tls_options.h"
 #include "util/rfc3339.h"
+#include "platform/platform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +21,8 @@
 #define MAX_START_AHEAD_MS (24ull * 3600 * 1000)
 
 enum {
-    OPT_IPV4 = 1,
+    OPT_PORT = 1,
+    OPT_IPV4,
     OPT_IPV6,
     OPT_MODE,
     OPT_CONNS,
@@ -40,6 +43,8 @@ enum {
     OPT_INTERVAL,
     OPT_JSON,
     OPT_BACKEND,
+    OPT_QUIET,
+    OPT_VERBOSE,
     OPT_HELP
 };
 
@@ -64,26 +69,28 @@ static const char bench_usage[] =
     "  -t, --threads N         worker threads, one event loop each (default 1)\n"
     "      --seed N            pattern seed (default 1)\n"
     "      --source-range CIDR source addresses (default 127.0.0.0/8 for loopback)\n"
-    "      --send-proxy v1|v2, --proxy-source A:P  a PROXY header first, claiming "
-    "A:P\n" SE_SOCKOPT_USAGE "      --connect-timeout T per-address connect timeout (default 5s)\n"
-    "      --timeout T         fail a connection that waits T for a byte (10s)\n"
-    "      --interval T        report every T too\n"
+    "      --send-proxy V, --proxy-source ADDR  PROXY header v1|v2 (claiming "
+    "ADDR:P)\n" SE_SOCKOPT_USAGE
+    "      --connect-timeout T per-address connect timeout (default 5s)\n"
+    "      --idle-timeout T, --timeout T  fail one waiting T for a byte (10s)\n"
     "      --tls, --tls-insecure, --tls-ca FILE, --tls-servername NAME, --tls-alpn L,\n"
     "      --tls-min V, --tls-resume  TLS as the client's; resume TLS sessions\n"
-    "      --json              JSON (NDJSON with --interval) instead of text\n"
+    "      --json, --interval T  JSON (NDJSON with --interval); report every T too\n"
     "      --backend NAME      event loop backend: %s\n"
-    "  -4, -6                  use IPv4 / IPv6 addresses only\n"
+    "  -p, --port PORT, -4, -6 port (or PORT after HOST); IPv4 / IPv6 only\n"
+    "  -q, --quiet, -v, --verbose  errors only (the exit code tells); or the plan too\n"
     "  -h, --help              show this help\n"
     "\n"
-    "Exit codes: 0 every byte verified, 1 error, 2 usage, 3 resolve, 4 refused,\n"
-    "5 unreachable, 6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout, 14 tls.\n"
+    "Sizes: 64k, 64K, 64KiB, 1M, 2G, 1T (powers of 1024). Exit codes: 0 every\n"
+    "byte verified, 1 error, 2 usage, 3 resolve, 4 refused, 5 unreachable,\n"
+    "6 truncated, 7 excess, 8 mismatch, 9 reset, 10 timeout, 14 tls.\n"
     "\n"
     "Examples:\n"
-    "  sockecho bench --mode rr -c 50 -s 512 -d 5 127.0.0.1\n"
     "  sockecho bench --start-at 2026-11-28T18:30:00Z --json 127.0.0.1 > gen1.json\n"
     "  sockecho bench merge gen1.json gen2.json\n";
 
 static const se_optdef bench_options[] = {
+    {"port", 'p', 1, OPT_PORT},
     {"ipv4", '4', 0, OPT_IPV4},
     {"ipv6", '6', 0, OPT_IPV6},
     {"mode", 0, 1, OPT_MODE},
@@ -103,6 +110,7 @@ static const se_optdef bench_options[] = {
     {"proxy-source", 0, 1, OPT_PROXY_SOURCE},
     SE_SOCKOPT_OPTDEFS,
     {"connect-timeout", 0, 1, OPT_CONNECT_TIMEOUT},
+    {"idle-timeout", 0, 1, OPT_TIMEOUT},
     {"timeout", 0, 1, OPT_TIMEOUT},
     {"interval", 0, 1, OPT_INTERVAL},
     {"json", 0, 0, OPT_JSON},
@@ -114,13 +122,16 @@ static const se_optdef bench_options[] = {
     {"tls-alpn", 0, 1, SE_OPT_TLS_ALPN},
     {"tls-min", 0, 1, SE_OPT_TLS_MIN},
     {"tls-resume", 0, 0, SE_OPT_TLS_RESUME},
+    {"quiet", 'q', 0, OPT_QUIET},
+    {"verbose", 'v', 0, OPT_VERBOSE},
     {"help", 'h', 0, OPT_HELP},
     {NULL, 0, 0, 0},
 };
 
 /* Which options were given, for the combination checks. */
 typedef struct given {
-    int conns, size, rate, bytes, count, warmup;
+    int conns, size, rate, bytes, count, warmup, positional, verbose;
+    const char *port_option; /* -p's value */
 } given;
 
 static uint64_t default_conns(se_bench_mode mode)
@@ -137,6 +148,30 @@ static uint64_t default_conns(se_bench_mode mode)
     }
 }
 
+/* The address family HOST names when it is a numeric address: a ':' makes it
+ * IPv6, digits and dots IPv4; AF_UNSPEC for a name. */
+static int literal_family(const char *host)
+{
+    if (strchr(host, ':'))
+        return AF_INET6;
+    return strspn(host, "0123456789.") == strlen(host) ? AF_INET : AF_UNSPEC;
+}
+
+/* --source-range must be of the family the target will be reached in. */
+static int check_source_family(const se_bench_options *opt)
+{
+    se_source_range range;
+    char err[160];
+    if (!opt->source_range || se_source_range_parse(opt->source_range, &range, err, sizeof err))
+        return 0;
+    int target = opt->family != AF_UNSPEC ? opt->family : literal_family(opt->host);
+    int source = range.base.ss_family;
+    if (target == AF_UNSPEC || target == source)
+        return 0;
+    return se_usage_error("--source-range %.60s is %s, the target is %s", opt->source_range,
+                          source == AF_INET ? "IPv4" : "IPv6", target == AF_INET ? "IPv4" : "IPv6");
+}
+
 /* The block that rejects bad combinations (netcat's model). */
 static int check_combinations(se_bench_options *opt, const given *g)
 {
@@ -145,8 +180,21 @@ static int check_combinations(se_bench_options *opt, const given *g)
     int messages = m == SE_BENCH_RR || m == SE_BENCH_RATE;
     if (!opt->host)
         return se_usage_error("missing HOST");
+    if (!*opt->host)
+        return se_usage_error("HOST is empty");
+    if (g->port_option && g->positional > 1)
+        return se_usage_error("PORT given twice: -p %.20s and %.20s", g->port_option, opt->port);
+    if (g->port_option)
+        opt->port = g->port_option;
     if (opt->family == -1)
         return se_usage_error("-4 and -6 exclude each other");
+    if (opt->quiet && (opt->json || g->verbose || opt->interval_ms))
+        return se_usage_error("-q excludes %s", opt->json    ? "--json"
+                                                : g->verbose ? "-v"
+                                                             : "--interval");
+    int rc = check_source_family(opt);
+    if (rc)
+        return rc;
     if (m == SE_BENCH_RATE && !g->rate)
         return se_usage_error("--mode rate needs --rate");
     if (g->rate && m != SE_BENCH_RATE)
@@ -223,7 +271,19 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
     int handled = se_sockopt_arg(id, args, &opt->sockopts);
     if (handled)
         return handled == EXIT_USAGE ? EXIT_USAGE : 0;
+    int port;
     switch (id) {
+    case OPT_PORT:
+        if (se_parse_port(v, 0, &port, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        g->port_option = v;
+        return 0;
+    case OPT_QUIET:
+        opt->quiet = 1;
+        return 0;
+    case OPT_VERBOSE:
+        g->verbose = 1;
+        return 0;
     case OPT_IPV4:
         opt->family = opt->family == AF_INET6 ? -1 : AF_INET;
         return 0;
@@ -301,6 +361,29 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
     return 0;
 }
 
+/* Descriptors the run needs besides its connections: standard streams, the
+ * orchestrator's and each worker's loop and wake-up sockets, a margin. */
+static uint64_t descriptors_needed(const se_bench_options *opt)
+{
+    return opt->conns + 16 + 4 * opt->threads;
+}
+
+/* Raises the soft descriptor limit to the hard one, then refuses a run whose
+ * connections cannot fit under it. */
+static int check_descriptors(const se_bench_options *opt)
+{
+    uint64_t soft, hard;
+    if (se_raise_descriptor_limit_to_hard(&soft, &hard) != 0)
+        return 0; /* no per-process limit on this platform */
+    uint64_t need = descriptors_needed(opt);
+    if (need <= soft)
+        return 0;
+    return se_usage_error("-c %llu needs about %llu descriptors; the limit is %llu (hard limit "
+                          "%llu; raise it with 'ulimit -Hn' as root, or use fewer connections)",
+                          (unsigned long long)opt->conns, (unsigned long long)need,
+                          (unsigned long long)soft, (unsigned long long)hard);
+}
+
 int se_cmd_bench(int argc, char **argv)
 {
     if (argc > 0 && strcmp(argv[0], "merge") == 0)
@@ -319,7 +402,7 @@ int se_cmd_bench(int argc, char **argv)
     opt.timeout_ms = 10000;
     given g = {0};
     se_cli_tls tls = {0};
-    int positional = 0, port;
+    int port;
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -334,15 +417,15 @@ int se_cmd_bench(int argc, char **argv)
             return 0;
         }
         if (id == SE_ARG_POSITIONAL) {
-            if (positional == 0)
+            if (g.positional == 0)
                 opt.host = args.value;
-            else if (positional == 1 && se_parse_port(args.value, 0, &port, err, sizeof err))
+            else if (g.positional == 1 && se_parse_port(args.value, 0, &port, err, sizeof err))
                 return se_usage_error("PORT: %s", err);
-            else if (positional == 1)
+            else if (g.positional == 1)
                 opt.port = args.value;
             else
                 return se_usage_error("unexpected argument '%.40s'", args.value);
-            positional++;
+            g.positional++;
             continue;
         }
         if (se_cli_tls_is_option(id)) {
@@ -359,7 +442,15 @@ int se_cmd_bench(int argc, char **argv)
         return rc;
     if (se_cli_tls_check(&tls, err, sizeof err))
         return se_usage_error("%s", err);
-    opt.progress = !opt.interval_ms && se_stderr_is_tty();
+    opt.progress = !opt.interval_ms && !opt.quiet && se_stderr_is_tty();
+    char started[40];
+    se_utc_timestamp(started, sizeof started);
+    opt.started = started;
+    rc = check_descriptors(&opt);
+    if (rc)
+        return rc;
+    if (g.verbose)
+        se_bench_report_header(stderr, &opt);
     se_tls_config *tls_config = NULL;
     if (se_cli_tls_config(&tls, 0, &tls_config, err, sizeof err))
         return se_usage_error("%s", err);

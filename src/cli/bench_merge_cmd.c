@@ -90,13 +90,13 @@ static int merge_line(merge_state *m, const char *name, size_t line_no, const ch
                       size_t len)
 {
     char err[256];
-    se_json *obj = se_json_parse(text, len, err, sizeof err);
+    se_jv *obj = se_jv_parse(text, len, err, sizeof err);
     if (!obj) {
         fprintf(stderr, "%s: %.200s:%zu: not valid JSON (%s)\n", se_command_name, name, line_no,
                 err);
         return -1;
     }
-    const char *type = se_json_str(se_json_get(obj, "type"));
+    const char *type = se_jv_str(se_jv_get(obj, "type"));
     int rc = 0;
     if (type && (strcmp(type, "bench") == 0 || strcmp(type, "bench_merge") == 0)) {
         if (se_bench_result_read(m->one, obj, err, sizeof err) ||
@@ -112,7 +112,7 @@ static int merge_line(merge_state *m, const char *name, size_t line_no, const ch
             }
         }
     }
-    se_json_free(obj);
+    se_jv_free(obj);
     return rc;
 }
 

@@ -11,11 +11,44 @@ void se_args_init(se_args *a, int argc, char **argv)
     a->argv = argv;
 }
 
-static const se_optdef *find_long(const se_optdef *defs, const char *name, size_t len)
+/* Finds the long option NAME (LEN bytes): an exact match, or else the one
+ * option it is a prefix of (aliases of one option count once). Returns NULL
+ * with a reason in ERR when none or several match. */
+static const se_optdef *find_long(const se_optdef *defs, const char *name, size_t len,
+                                  const char *shown, char *err, size_t err_size)
 {
-    for (; defs->long_name; defs++)
-        if (strlen(defs->long_name) == len && strncmp(defs->long_name, name, len) == 0)
-            return defs;
+    const se_optdef *found = NULL;
+    int ambiguous = 0;
+    if (len == 0) {
+        snprintf(err, err_size, "unknown option %s", shown);
+        return NULL;
+    }
+    for (const se_optdef *d = defs; d->long_name; d++) {
+        if (strncmp(d->long_name, name, len) != 0)
+            continue;
+        if (strlen(d->long_name) == len)
+            return d;
+        if (found && found->id != d->id)
+            ambiguous = 1;
+        if (!found)
+            found = d;
+    }
+    if (!found) {
+        snprintf(err, err_size, "unknown option %s", shown);
+        return NULL;
+    }
+    if (!ambiguous)
+        return found;
+    size_t n = (size_t)snprintf(err, err_size, "ambiguous option %s (could be", shown);
+    const char *sep = " ";
+    for (const se_optdef *d = defs; d->long_name && n < err_size; d++) {
+        if (strncmp(d->long_name, name, len) == 0) {
+            n += (size_t)snprintf(err + n, err_size - n, "%s--%s", sep, d->long_name);
+            sep = ", ";
+        }
+    }
+    if (n < err_size)
+        snprintf(err + n, err_size - n, ")");
     return NULL;
 }
 
@@ -84,34 +117,64 @@ int se_args_next(se_args *a, const se_optdef *defs, char *err, size_t err_size)
         const char *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         snprintf(a->name, sizeof a->name, "--%.*s", (int)(len < 40 ? len : 40), name);
-        const se_optdef *d = find_long(defs, name, len);
-        if (!d) {
-            snprintf(err, err_size, "unknown option %s", a->name);
+        const se_optdef *d = find_long(defs, name, len, a->name, err, err_size);
+        if (!d)
             return SE_ARG_ERROR;
-        }
+        /* Messages name the option in full, even when typed as a prefix. */
+        snprintf(a->name, sizeof a->name, "--%s", d->long_name);
         return take_value(a, d, eq ? eq + 1 : NULL, err, err_size);
     }
     a->cluster = word + 1;
     return se_args_next(a, defs, err, err_size);
 }
 
-/* Parses leading decimal digits of *P into *OUT; fails on overflow or when
- * there is no digit. */
+/* Parses leading decimal digits of *P into *OUT. Returns 0, -1 when there is
+ * no digit, or -2 when the number does not fit in 64 bits (*P then points
+ * past all the digits, so the caller can still check what follows). */
 static int parse_digits(const char **p, uint64_t *out)
 {
     const char *s = *p;
     uint64_t v = 0;
+    int overflow = 0;
     if (*s < '0' || *s > '9')
         return -1;
     for (; *s >= '0' && *s <= '9'; s++) {
         unsigned d = (unsigned)(*s - '0');
         if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
+            overflow = 1;
+        else
+            v = v * 10 + d;
     }
     *p = s;
     *out = v;
-    return 0;
+    return overflow ? -2 : 0;
+}
+
+/* Writes V as a count, or with BYTES in the largest binary unit that divides
+ * it exactly: "1 TiB", "16 MiB", "1000 bytes". */
+static void format_limit(uint64_t v, int bytes, char *buf, size_t size)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int unit = -1;
+    while (bytes && v >= 1024 && v % 1024 == 0 && unit < 5) {
+        v /= 1024;
+        unit++;
+    }
+    if (unit >= 0)
+        snprintf(buf, size, "%llu %s", (unsigned long long)v, units[unit]);
+    else
+        snprintf(buf, size, "%llu%s", (unsigned long long)v, bytes ? " bytes" : "");
+}
+
+/* "TEXT: too large (at most MAX)" or "TEXT: too small (at least MIN)". */
+static int out_of_range(const char *text, int too_large, uint64_t limit, int bytes, char *err,
+                        size_t err_size)
+{
+    char shown[48];
+    format_limit(limit, bytes, shown, sizeof shown);
+    snprintf(err, err_size, "%.40s: too %s (at %s %s)", text, too_large ? "large" : "small",
+             too_large ? "most" : "least", shown);
+    return -1;
 }
 
 int se_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err,
@@ -119,15 +182,15 @@ int se_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out, c
 {
     const char *p = text;
     uint64_t v;
-    if (parse_digits(&p, &v) != 0 || *p != '\0') {
+    int rc = parse_digits(&p, &v);
+    if (rc == -1 || *p != '\0') {
         snprintf(err, err_size, "'%.40s' is not a whole number", text);
         return -1;
     }
-    if (v < min || v > max) {
-        snprintf(err, err_size, "%.40s is out of range (%llu-%llu)", text, (unsigned long long)min,
-                 (unsigned long long)max);
-        return -1;
-    }
+    if (rc == -2 || v > max)
+        return out_of_range(text, 1, max, 0, err, err_size);
+    if (v < min)
+        return out_of_range(text, 0, min, 0, err, err_size);
     *out = v;
     return 0;
 }
@@ -136,30 +199,45 @@ int se_parse_port(const char *text, int allow_zero, int *out, char *err, size_t 
 {
     uint64_t v;
     const char *p = text;
-    if (parse_digits(&p, &v) != 0 || *p != '\0') {
+    int rc = parse_digits(&p, &v);
+    if (rc == -1 || *p != '\0') {
         snprintf(err, err_size, "'%.40s' is not a port number", text);
         return -1;
     }
-    if (v > 65535 || (v == 0 && !allow_zero)) {
-        snprintf(err, err_size, "%.40s is out of range (%d-65535)", text, allow_zero ? 0 : 1);
-        return -1;
-    }
+    if (rc == -2 || v > 65535)
+        return out_of_range(text, 1, 65535, 0, err, err_size);
+    if (v == 0 && !allow_zero)
+        return out_of_range(text, 0, 1, 0, err, err_size);
     *out = (int)v;
     return 0;
 }
 
+static int equals_nocase(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        if (ca != *b)
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* The unit after a byte count, in any case: "", "b", "k", "kb", "kib", ...
+ * up to "t". Sets *SHIFT (a power of two). Returns 0, or -1 for anything
+ * else. */
 static int suffix_shift(const char *s, int *shift)
 {
-    static const char units[] = "KMGT";
+    static const char units[] = "kmgt";
     *shift = 0;
-    if (*s == '\0')
+    if (*s == '\0' || equals_nocase(s, "b"))
         return 0;
-    const char *u = strchr(units, *s >= 'a' ? *s - 32 : *s);
+    char c = *s >= 'A' && *s <= 'Z' ? (char)(*s + 32) : *s;
+    const char *u = c ? strchr(units, c) : NULL;
     if (!u)
-        return strcmp(s, "B") == 0 ? 0 : -1;
+        return -1;
     *shift = 10 * (int)(u - units + 1);
     s++;
-    return (*s == '\0' || strcmp(s, "B") == 0 || strcmp(s, "iB") == 0) ? 0 : -1;
+    return (*s == '\0' || equals_nocase(s, "b") || equals_nocase(s, "ib")) ? 0 : -1;
 }
 
 int se_parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err,
@@ -168,15 +246,16 @@ int se_parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out, 
     const char *p = text;
     uint64_t v;
     int shift;
-    if (parse_digits(&p, &v) != 0 || suffix_shift(p, &shift) != 0) {
-        snprintf(err, err_size, "'%.40s' is not a byte count (examples: 512, 64K, 1M, 2G)", text);
+    int rc = parse_digits(&p, &v);
+    if (rc == -1 || suffix_shift(p, &shift) != 0) {
+        snprintf(err, err_size,
+                 "'%.40s' is not a byte count (examples: 512, 64k, 64K, 64KiB, 1M, 2G, 1T)", text);
         return -1;
     }
-    if ((shift && v > (UINT64_MAX >> shift)) || (v << shift) < min || (v << shift) > max) {
-        snprintf(err, err_size, "%.40s is out of range (%llu-%llu bytes)", text,
-                 (unsigned long long)min, (unsigned long long)max);
-        return -1;
-    }
+    if (rc == -2 || (shift && v > (UINT64_MAX >> shift)) || (v << shift) > max)
+        return out_of_range(text, 1, max, 1, err, err_size);
+    if ((v << shift) < min)
+        return out_of_range(text, 0, min, 1, err, err_size);
     *out = v << shift;
     return 0;
 }
@@ -186,7 +265,8 @@ int se_parse_duration_ms(const char *text, uint64_t max_ms, uint64_t *out, char 
 {
     const char *p = text;
     uint64_t whole, frac = 0, frac_scale = 1;
-    if (parse_digits(&p, &whole) != 0)
+    int rc = parse_digits(&p, &whole);
+    if (rc == -1)
         goto bad;
     if (*p == '.') {
         p++;
@@ -210,7 +290,7 @@ int se_parse_duration_ms(const char *text, uint64_t max_ms, uint64_t *out, char 
         unit_ms = 3600000;
     else
         goto bad;
-    if (whole > max_ms / unit_ms)
+    if (rc == -2 || whole > max_ms / unit_ms)
         goto range;
     uint64_t ms = whole * unit_ms + (frac * unit_ms + frac_scale / 2) / frac_scale;
     if (ms > max_ms)
@@ -221,8 +301,12 @@ bad:
     snprintf(err, err_size, "'%.40s' is not a duration (examples: 500ms, 1.5s, 2m)", text);
     return -1;
 range:
-    snprintf(err, err_size, "%.40s is out of range (at most %llu s)", text,
-             (unsigned long long)(max_ms / 1000));
+    if (max_ms % 3600000 == 0)
+        snprintf(err, err_size, "%.40s: too long (at most %llu h)", text,
+                 (unsigned long long)(max_ms / 3600000));
+    else
+        snprintf(err, err_size, "%.40s: too long (at most %llu s)", text,
+                 (unsigned long long)(max_ms / 1000));
     return -1;
 }
 

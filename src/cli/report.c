@@ -12,61 +12,56 @@ void se_report_client_text(FILE *out, const se_client_result *r)
         fprintf(out, "Connection closed\n");
 }
 
-static void json_ms(FILE *out, const char *name, double ms)
+/* The verdict, its exit code and the error line: every client record. */
+static void json_verdict(se_json *j, se_verdict verdict, const char *detail)
 {
-    if (ms < 0)
-        fprintf(out, ",\"%s\":null", name);
-    else
-        fprintf(out, ",\"%s\":%.3f", name, ms);
+    se_json_str(j, "verdict", se_verdict_name(verdict));
+    se_json_int(j, "exit_code", se_verdict_exit_code(verdict));
+    se_json_str(j, "error", verdict == SE_VERDICT_COMPLETE ? NULL : detail);
 }
 
-void se_report_client_json(FILE *out, const se_client_result *r, const char *host)
+void se_report_client_json(FILE *out, const se_client_result *r, const char *host,
+                           const char *started)
 {
-    fprintf(out, "{\"type\":\"client\",\"verdict\":\"%s\",\"exit_code\":%d,\"host\":",
-            se_verdict_name(r->verdict), se_verdict_exit_code(r->verdict));
-    se_json_string(out, host);
-    if (r->address[0]) {
-        fprintf(out, ",\"address\":");
-        se_json_string(out, r->address);
-        fprintf(out, ",\"port\":%d", r->port);
-    } else {
-        fprintf(out, ",\"address\":null,\"port\":null");
-    }
-    fprintf(out, ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"fin_received\":%s",
-            (unsigned long long)r->bytes_sent, (unsigned long long)r->bytes_received,
-            r->fin_received ? "true" : "false");
+    se_json j;
+    se_json_record(&j, out, "client");
+    se_json_str(&j, "started", started);
+    json_verdict(&j, r->verdict, r->detail);
+    se_json_str(&j, "host", host);
+    se_json_str(&j, "address", r->address[0] ? r->address : NULL);
+    if (r->address[0])
+        se_json_int(&j, "port", r->port);
+    else
+        se_json_null(&j, "port");
+    se_json_u64(&j, "bytes_sent", r->bytes_sent);
+    se_json_u64(&j, "bytes_received", r->bytes_received);
+    se_json_bool(&j, "fin_received", r->fin_received);
     if (r->have_mismatch)
-        fprintf(out, ",\"mismatch_offset\":%llu", (unsigned long long)r->fault_offset);
+        se_json_u64(&j, "mismatch_offset", r->fault_offset);
     else
-        fprintf(out, ",\"mismatch_offset\":null");
-    fprintf(out, ",\"error\":");
-    if (r->verdict == SE_VERDICT_COMPLETE)
-        fprintf(out, "null");
-    else
-        se_json_string(out, r->detail);
-    json_ms(out, "connect_ms", r->connect_ms);
-    json_ms(out, "transfer_ms", r->transfer_ms);
-    json_ms(out, "close_ms", r->close_ms);
-    fprintf(out, ",\"attempts\":[");
+        se_json_null(&j, "mismatch_offset");
+    se_json_ms(&j, "connect_ms", r->connect_ms);
+    se_json_ms(&j, "transfer_ms", r->transfer_ms);
+    se_json_ms(&j, "close_ms", r->close_ms);
+    se_json_array(&j, "attempts");
     for (size_t i = 0; i < r->attempt_count; i++) {
         const se_attempt *a = &r->attempts[i];
-        fprintf(out, "%s{\"address\":", i ? "," : "");
-        se_json_string(out, a->address);
-        fprintf(out, ",\"port\":%d,\"result\":", a->port);
-        se_json_string(out, a->status ? se_err_name(a->status) : "connected");
-        fprintf(out, ",\"ms\":%.3f}", a->ms);
+        se_json_object(&j, NULL);
+        se_json_str(&j, "address", a->address);
+        se_json_int(&j, "port", a->port);
+        se_json_str(&j, "result", a->status ? se_err_name(a->status) : "connected");
+        se_json_ms(&j, "ms", a->ms);
+        se_json_close(&j);
     }
-    fprintf(out, "]");
-    if (r->proxy[0]) {
-        fprintf(out, ",\"proxy\":");
-        se_json_string(out, r->proxy);
-    }
+    se_json_close(&j);
+    if (r->proxy[0])
+        se_json_str(&j, "proxy", r->proxy);
     if (r->send_proxy)
-        fprintf(out, ",\"send_proxy\":%d", r->send_proxy);
+        se_json_int(&j, "send_proxy", r->send_proxy);
     if (r->have_sockopts)
-        se_sockopts_json(out, &r->sockopts);
-    se_report_tls_json(out, r);
-    fprintf(out, "}\n");
+        se_sockopts_json(&j, &r->sockopts);
+    se_report_tls_json(&j, r);
+    se_json_end(&j);
 }
 
 static double loss_pct(const se_udp_result *r)
@@ -84,30 +79,28 @@ void se_report_udp_text(FILE *out, const se_udp_result *r)
                 r->rtt_max_ms);
 }
 
-void se_report_udp_json(FILE *out, const se_udp_result *r, const char *host)
+void se_report_udp_json(FILE *out, const se_udp_result *r, const char *host, const char *started)
 {
-    fprintf(out, "{\"type\":\"client_udp\",\"verdict\":\"%s\",\"exit_code\":%d,\"host\":",
-            se_verdict_name(r->verdict), se_verdict_exit_code(r->verdict));
-    se_json_string(out, host);
-    fprintf(out, ",\"address\":");
-    if (r->address[0])
-        se_json_string(out, r->address);
-    else
-        fprintf(out, "null");
-    fprintf(out,
-            ",\"port\":%d,\"sent\":%llu,\"received\":%llu,\"lost\":%llu,\"late\":%llu,"
-            "\"loss_pct\":%.1f,\"rtt_ms\":",
-            r->port, (unsigned long long)r->sent, (unsigned long long)r->received,
-            (unsigned long long)(r->sent - r->received), (unsigned long long)r->late, loss_pct(r));
-    if (r->received)
-        fprintf(out, "{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f}", r->rtt_min_ms, r->rtt_avg_ms,
-                r->rtt_max_ms);
-    else
-        fprintf(out, "null");
-    fprintf(out, ",\"error\":");
-    if (r->verdict == SE_VERDICT_COMPLETE)
-        fprintf(out, "null");
-    else
-        se_json_string(out, r->detail);
-    fprintf(out, "}\n");
+    se_json j;
+    se_json_record(&j, out, "client_udp");
+    se_json_str(&j, "started", started);
+    json_verdict(&j, r->verdict, r->detail);
+    se_json_str(&j, "host", host);
+    se_json_str(&j, "address", r->address[0] ? r->address : NULL);
+    se_json_int(&j, "port", r->port);
+    se_json_u64(&j, "sent", r->sent);
+    se_json_u64(&j, "received", r->received);
+    se_json_u64(&j, "lost", r->sent - r->received);
+    se_json_u64(&j, "late", r->late);
+    se_json_num(&j, "loss_pct", loss_pct(r), 1);
+    if (r->received) {
+        se_json_object(&j, "rtt_ms");
+        se_json_ms(&j, "min", r->rtt_min_ms);
+        se_json_ms(&j, "avg", r->rtt_avg_ms);
+        se_json_ms(&j, "max", r->rtt_max_ms);
+        se_json_close(&j);
+    } else {
+        se_json_null(&j, "rtt_ms");
+    }
+    se_json_end(&j);
 }

@@ -67,13 +67,12 @@ static const char server_usage[] =
     "      --trailer BYTES      after the client's FIN, send BYTES more, then FIN\n"
     "      --delay-after-eof T  hold the last echo until T after the client's FIN\n"
     "      --fault SPEC         rst-after=N stall-after=N close-early=N slow-read=B/s\n"
-    "      --stats-interval T   print statistics every T (and at exit)\n"
+    "      --interval T, --stats-interval T  print statistics every T (and at exit)\n"
     "      --tls, --tls-cert FILE, --tls-key FILE, --tls-alpn LIST, --tls-min V:\n"
     "                           TLS (no --tls-cert: an ephemeral self-signed one)\n"
-
     "      --metrics ADDR:PORT  serve Prometheus metrics on GET /metrics there\n"
     "      --json               NDJSON events and statistics on stdout\n"
-    "  -q, --quiet              print errors only\n"
+    "  -q, --quiet              print errors (and the port --port 0 picked)\n"
     "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
     "  -h, --help               show this help\n"
     "\n"
@@ -97,6 +96,7 @@ static const se_optdef server_options[] = {
     {"idle-timeout", 0, 1, OPT_IDLE_TIMEOUT},
     {"allow", 0, 1, OPT_ALLOW},
     {"deny", 0, 1, OPT_DENY},
+    {"interval", 0, 1, OPT_STATS_INTERVAL},
     {"stats-interval", 0, 1, OPT_STATS_INTERVAL},
     {"json", 0, 0, OPT_JSON},
     {"systemd", 0, 0, OPT_SYSTEMD},
@@ -168,6 +168,7 @@ int se_cmd_server(int argc, char **argv)
     opt.proxy_timeout_ms = 5000;
     opt.sockopts.tos = -1;
     int quiet = 0, verbose = 0, port, port_given = 0, proxy_timeout_given = 0;
+    int systemd = 0, inetd = 0, faults = 0;
     uint64_t value;
     se_cli_tls tls = {0};
     char err[256];
@@ -278,6 +279,8 @@ int se_cmd_server(int argc, char **argv)
             break;
         }
         case OPT_FAULT:
+            if (faults++)
+                return se_usage_error("%s given twice (one fault per server)", args.name);
             if (parse_fault(v, &opt, err, sizeof err))
                 return se_usage_error("%s: %s", args.name, err);
             break;
@@ -288,9 +291,11 @@ int se_cmd_server(int argc, char **argv)
             opt.json = 1;
             break;
         case OPT_SYSTEMD:
+            systemd = 1;
             opt.listen_source = SE_LISTEN_SYSTEMD;
             break;
         case OPT_INETD:
+            inetd = 1;
             opt.listen_source = SE_LISTEN_INETD;
             break;
         case OPT_UDP:
@@ -318,6 +323,8 @@ int se_cmd_server(int argc, char **argv)
         return se_usage_error("-4 and -6 exclude each other");
     if (quiet && verbose)
         return se_usage_error("-q excludes -v");
+    if (systemd && inetd)
+        return se_usage_error("--systemd and --inetd exclude each other");
     if (opt.once && opt.threads > 1)
         return se_usage_error("--once excludes --threads");
     if (opt.listen_source != SE_LISTEN_BIND && (opt.bind || port_given || opt.family != AF_UNSPEC))

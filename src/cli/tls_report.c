@@ -3,39 +3,28 @@
 
 #include "util/json.h"
 
-static void json_text_or_null(FILE *out, const char *name, const char *text, int have)
-{
-    fprintf(out, ",\"%s\":", name);
-    if (have && text[0])
-        se_json_string(out, text);
-    else
-        fprintf(out, "null");
-}
-
-void se_report_tls_json(FILE *out, const se_client_result *r)
+void se_report_tls_json(se_json *j, const se_client_result *r)
 {
     if (!r->tls_used) {
-        fprintf(out, ",\"tls\":null");
+        se_json_null(j, "tls");
         return;
     }
     const se_tls_info *t = &r->tls;
     int done = r->tls_handshake_done;
-    fprintf(out, ",\"tls\":{\"handshake_done\":%s", done ? "true" : "false");
-    json_text_or_null(out, "version", t->version, done);
-    json_text_or_null(out, "cipher", t->cipher, done);
-    json_text_or_null(out, "alpn", t->alpn, done);
-    if (done)
-        fprintf(out, ",\"handshake_ms\":%.3f", (double)t->handshake_ns / 1e6);
-    else
-        fprintf(out, ",\"handshake_ms\":null");
-    json_text_or_null(out, "peer_subject", t->peer_subject, done);
-    json_text_or_null(out, "peer_fingerprint_sha256", t->peer_fingerprint, done);
-    fprintf(out,
-            ",\"resumed\":%s,\"verified\":%s,\"close_notify_sent\":%s,"
-            "\"close_notify_received\":%s}",
-            done && t->resumed ? "true" : "false", done && t->verified ? "true" : "false",
-            r->tls_close_notify_sent ? "true" : "false",
-            r->tls_close_notify_received ? "true" : "false");
+    se_json_object(j, "tls");
+    se_json_bool(j, "handshake_done", done);
+    se_json_str(j, "version", done && t->version[0] ? t->version : NULL);
+    se_json_str(j, "cipher", done && t->cipher[0] ? t->cipher : NULL);
+    se_json_str(j, "alpn", done && t->alpn[0] ? t->alpn : NULL);
+    se_json_ms(j, "handshake_ms", done ? (double)t->handshake_ns / 1e6 : -1);
+    se_json_str(j, "peer_subject", done && t->peer_subject[0] ? t->peer_subject : NULL);
+    se_json_str(j, "peer_fingerprint_sha256",
+                done && t->peer_fingerprint[0] ? t->peer_fingerprint : NULL);
+    se_json_bool(j, "resumed", done && t->resumed);
+    se_json_bool(j, "verified", done && t->verified);
+    se_json_bool(j, "close_notify_sent", r->tls_close_notify_sent);
+    se_json_bool(j, "close_notify_received", r->tls_close_notify_received);
+    se_json_close(j);
 }
 
 void se_report_tls_line(FILE *out, const se_client_result *r)

@@ -1,7 +1,6 @@
 /* The verifying echo client; see client.h. */
 #include "client/client.h"
 
-#include "client/progress.h"
 #include "conn/conn.h"
 #include "conn/proxy_filter.h"
 #include "conn/tls_filter.h"
@@ -27,7 +26,7 @@ typedef struct client {
     se_loop *loop;
     se_conn *conn;
     se_tls_filter *tls; /* with options.tls */
-    se_timer idle_timer, drain_timer, pump_timer, progress_timer;
+    se_timer idle_timer, drain_timer, pump_timer, tick_timer;
     char *chunk;  /* payload about to be sent */
     char *expect; /* expected echo, for comparison */
     FILE *out;
@@ -266,13 +265,20 @@ static void on_drain_timer(se_loop *loop, se_timer *t)
     se_conn_abort(c->conn);
 }
 
-static void on_progress_timer(se_loop *loop, se_timer *t)
+static void on_tick_timer(se_loop *loop, se_timer *t)
 {
     client *c = se_timer_data(t);
-    se_progress_update(c->opt->progress, se_conn_bytes_out(c->conn), c->res->bytes_received,
-                       se_now_ns());
-    if (se_timer_start(loop, t, SE_PROGRESS_INTERVAL_MS))
-        se_progress_clear(c->opt->progress);
+    uint64_t sent = se_conn_bytes_out(c->conn);
+    if (c->opt->on_tick(c->opt->tick_arg, sent, c->res->bytes_received) == SE_CLIENT_INTERRUPT) {
+        set_verdict(c, SE_VERDICT_INTERRUPTED, "interrupted after %llu bytes sent, %llu received",
+                    (unsigned long long)sent, (unsigned long long)c->res->bytes_received);
+        se_conn_abort(c->conn);
+        return;
+    }
+    if (c->connected_ns)
+        pump(c); /* the owner may have ended the payload */
+    if (se_timer_start(loop, t, c->opt->tick_ms))
+        fail_local(c, "cannot start tick timer", SE_ENOMEM);
 }
 
 static void on_close(se_conn *conn)
@@ -281,9 +287,7 @@ static void on_close(se_conn *conn)
     se_timer_stop(c->loop, &c->idle_timer);
     se_timer_stop(c->loop, &c->drain_timer);
     se_timer_stop(c->loop, &c->pump_timer);
-    se_timer_stop(c->loop, &c->progress_timer);
-    if (c->opt->progress)
-        se_progress_clear(c->opt->progress);
+    se_timer_stop(c->loop, &c->tick_timer);
     c->res->bytes_sent = se_conn_bytes_out(conn);
     if (c->tls) {
         c->res->bytes_sent = se_tls_filter_plain_sent(c->tls);
@@ -331,7 +335,7 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
 static void describe_connect_failure(client *c)
 {
     se_client_result *r = c->res;
-    int all_refused = r->attempt_count > 0;
+    int all_refused = r->attempt_count > 0, local = 0;
     const char *host = c->opt->proxy ? c->opt->proxy->host : c->opt->host;
     int literal = r->attempt_count == 1 && strcmp(r->attempts[0].address, host) == 0;
     size_t used = (size_t)snprintf(r->detail, sizeof r->detail, "cannot connect to%s%s%s%s",
@@ -341,14 +345,20 @@ static void describe_connect_failure(client *c)
         const se_attempt *a = &r->attempts[i];
         if (a->status != SE_ECONNREFUSED)
             all_refused = 0;
+        if (se_err_is_local(a->status))
+            local = 1;
         int v6 = strchr(a->address, ':') != NULL;
         used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, "%s %s%s%s:%d: %s",
                                  i ? ";" : "", v6 ? "[" : "", a->address, v6 ? "]" : "", a->port,
                                  se_strerror(a->status));
     }
     c->verdict_set = 1;
-    r->verdict = all_refused ? SE_VERDICT_REFUSED : SE_VERDICT_UNREACHABLE;
-    if (c->opt->proxy)
+    /* A failure of this machine's (no descriptor left) says nothing about
+     * the network: the verdict is error, not unreachable. */
+    r->verdict = local         ? SE_VERDICT_ERROR
+                 : all_refused ? SE_VERDICT_REFUSED
+                               : SE_VERDICT_UNREACHABLE;
+    if (c->opt->proxy && !local)
         r->verdict = SE_VERDICT_PROXY_UNREACHABLE;
     r->error = r->attempt_count ? r->attempts[r->attempt_count - 1].status : 0;
 }
@@ -376,6 +386,7 @@ static void on_connect(se_conn *conn, int status)
     }
     if (status) {
         describe_connect_failure(c);
+        se_timer_stop(c->loop, &c->tick_timer);
         se_conn_abort(conn);
         return;
     }
@@ -401,10 +412,6 @@ static void on_connect(se_conn *conn, int status)
     int err = se_conn_read_start(conn);
     if (!err && c->opt->idle_timeout_ms)
         err = se_timer_start(c->loop, &c->idle_timer, c->opt->idle_timeout_ms);
-    if (!err && c->opt->progress) {
-        se_progress_start(c->opt->progress, c->connected_ns);
-        err = se_timer_start(c->loop, &c->progress_timer, SE_PROGRESS_INTERVAL_MS);
-    }
     if (err) {
         fail_local(c, "cannot start", err);
         return;
@@ -508,15 +515,19 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
         se_timer_init(&c.idle_timer, on_idle_timer, &c);
         se_timer_init(&c.drain_timer, on_drain_timer, &c);
         se_timer_init(&c.pump_timer, on_pump_timer, &c);
-        se_timer_init(&c.progress_timer, on_progress_timer, &c);
+        se_timer_init(&c.tick_timer, on_tick_timer, &c);
         c.conn = se_conn_new(c.loop, &client_callbacks, sizeof(client *));
         if (!c.chunk || !c.expect || !c.conn) {
             set_verdict(&c, SE_VERDICT_ERROR, "out of memory");
         } else {
             *(client **)se_conn_owner(c.conn) = &c;
-            if ((err = push_filters(&c, dest)) != 0 ||
-                (err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
+            if (opt->on_tick && (err = se_timer_start(c.loop, &c.tick_timer, opt->tick_ms)) != 0) {
+                set_verdict(&c, SE_VERDICT_ERROR, "cannot start: %s", se_strerror(err));
+                se_conn_close(c.conn); /* freed by the loop below */
+            } else if ((err = push_filters(&c, dest)) != 0 ||
+                       (err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
                 set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
+                se_timer_stop(c.loop, &c.tick_timer);
                 se_conn_close(c.conn); /* freed by the loop below */
             }
             if ((err = se_loop_run(c.loop)) != 0)

@@ -58,9 +58,18 @@ static int keep(se_payload *p, const char *data, size_t len)
     return 0;
 }
 
+void se_payload_end(se_payload *p)
+{
+    p->ending = 1;
+}
+
 long se_payload_next(se_payload *p, char *buf, size_t cap)
 {
     size_t n;
+    if (p->ending) {
+        p->finished = 1;
+        return 0;
+    }
     if (p->kind == SE_PAYLOAD_STREAM && p->read) {
         long got = p->read(p->read_arg, buf, cap);
         if (got < 0)

@@ -31,7 +31,8 @@ static int same_address(const struct sockaddr *a, const struct sockaddr *b)
 }
 
 /* Waits for datagram INDEX's echo. Returns 1 (echoed, *RTT set), 0 (timed
- * out), or -1 (a datagram with other contents came from the server). */
+ * out), -1 (a datagram with other contents came from the server), or -2
+ * (the server's host answered that nothing listens on the port). */
 static int await_echo(se_socket sock, const struct sockaddr *server, const se_udp_options *u,
                       uint64_t index, const char *want, size_t want_len, char *buf,
                       se_udp_result *r, uint64_t sent_ns, double *rtt)
@@ -49,6 +50,10 @@ static int await_echo(se_socket sock, const struct sockaddr *server, const se_ud
             continue;
         struct sockaddr_storage from;
         long n = se_udp_recv(sock, buf, SE_UDP_MAX, &from);
+        /* On a connected UDP socket these report an ICMP port unreachable
+         * (there is no connection to reset). */
+        if (n == SE_ECONNREFUSED || n == SE_ECONNRESET)
+            return -2;
         if (n < 0 || !same_address((struct sockaddr *)&from, server))
             continue; /* ICMP noise, or not from the server */
         if ((size_t)n == want_len && memcmp(buf, want, want_len) == 0) {
@@ -88,6 +93,8 @@ se_verdict se_udp_client_run(const se_client_options *opt, const se_udp_options 
     r->port = se_addr_port(server);
     se_socket sock;
     int err = se_udp_open_client(list->ai_family, &sock);
+    if (!err && (err = se_udp_connect(sock, server)) != 0)
+        se_socket_close(sock);
     char *want = malloc(SE_UDP_MAX), *buf = malloc(2 * SE_UDP_MAX);
     if (err || !want || !buf) {
         r->verdict = SE_VERDICT_ERROR;
@@ -114,7 +121,12 @@ se_verdict se_udp_client_run(const se_client_options *opt, const se_udp_options 
         r->sent++;
         double rtt = 0;
         int got = await_echo(sock, server, u, i, want, len, buf, r, sent_ns, &rtt);
-        if (got < 0) {
+        if (got == -2) {
+            r->verdict = SE_VERDICT_REFUSED;
+            snprintf(r->detail, sizeof r->detail,
+                     "refused: nothing listens on UDP port %d of %s (ICMP port unreachable)",
+                     r->port, r->address);
+        } else if (got < 0) {
             r->verdict = SE_VERDICT_MISMATCH;
             snprintf(r->detail, sizeof r->detail, "mismatch: datagram %llu came back changed",
                      (unsigned long long)i);

@@ -180,9 +180,26 @@ static void deliver_echo(void *arg, const char *data, size_t len)
     s->sink(s->sink_arg, data, len);
 }
 
+/* A port number 1-65535 in decimal digits only: service names, signs,
+ * spaces and numbers that would wrap around are refused. */
+static int valid_port(const char *port)
+{
+    unsigned long v = 0;
+    if (!*port || strlen(port) > 5)
+        return 0;
+    for (const char *p = port; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
 int sockecho_session_run(sockecho_session *s, const char *host, const char *port)
 {
     if (!s || s->ran || !host || !*host || s->opt.connect_timeout_ms == 0)
+        return SOCKECHO_EINVAL;
+    if (port && !valid_port(port))
         return SOCKECHO_EINVAL;
     if (s->opt.family != 0 && s->opt.family != 4 && s->opt.family != 6)
         return SOCKECHO_EINVAL;

@@ -28,6 +28,12 @@ const char *se_strerror(int code)
     }
 }
 
+int se_err_is_local(int code)
+{
+    return code == SE_EMFILE || code == SE_ENFILE || code == SE_ENOBUFS || code == SE_ENOMEM ||
+           code == SE_EADDRNOTAVAIL;
+}
+
 int se_err_is_reset(int code)
 {
     return code == SE_ECONNRESET || code == SE_ECONNABORTED || code == SE_EPIPE ||

@@ -7,6 +7,7 @@
 #include "conn/proxy_filter.h"
 #include "conn/tls_filter.h"
 #include "util/pattern.h"
+#include "util/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -178,14 +179,20 @@ static void report(const client_conn *cc)
     int port = se_addr_port(se_conn_peer(conn));
     int fin = se_conn_eof_received(conn);
     if (srv->opt->json) {
-        snprintf(text, sizeof text,
-                 "{\"type\":\"connection\",\"time\":\"%s\",\"peer\":\"%s\",\"port\":%d,"
-                 "\"outcome\":\"%s\",\"error\":%s%s%s,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-                 "\"duration_ms\":%.0f,\"client_fin\":%s,\"worker\":%d,\"proxy\":%s%s%s}\n",
-                 when, host, port, outcome_names[cc->result], cc->error ? "\"" : "",
-                 cc->error ? se_err_name(cc->error) : "null", cc->error ? "\"" : "", in, out, ms,
-                 fin ? "true" : "false", w->index, proxied ? "\"" : "", proxied ? proxy : "null",
-                 proxied ? "\"" : "");
+        se_json j;
+        se_json_record_buf(&j, text, sizeof text, "connection");
+        se_json_str(&j, "time", when);
+        se_json_str(&j, "peer", host);
+        se_json_int(&j, "port", port);
+        se_json_str(&j, "outcome", outcome_names[cc->result]);
+        se_json_str(&j, "error", cc->error ? se_err_name(cc->error) : NULL);
+        se_json_u64(&j, "bytes_in", in);
+        se_json_u64(&j, "bytes_out", out);
+        se_json_num(&j, "duration_ms", ms, 0);
+        se_json_bool(&j, "client_fin", fin);
+        se_json_int(&j, "worker", w->index);
+        se_json_str(&j, "proxy", proxied ? proxy : NULL);
+        se_json_end(&j);
     } else {
         int v6 = strchr(host, ':') != NULL;
         if (proxied)

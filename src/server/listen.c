@@ -3,6 +3,7 @@
  * worker with SO_REUSEPORT, or one shared set; --max-conns and
  * out-of-descriptor pauses, each logged once per episode. */
 #include "server_internal.h"
+#include "util/json.h"
 
 #include "conn/tls_config.h"
 #include "util/sockopt_text.h"
@@ -185,7 +186,9 @@ static void print_listening(server *srv, se_socket sock, const char *proto)
         return;
     se_addr_host((struct sockaddr *)&local, host, sizeof host);
     int port = se_addr_port((struct sockaddr *)&local);
-    if (srv->opt->verbosity < 1)
+    /* -q still names the port the system picked for --port 0. */
+    int picked = srv->opt->port && strcmp(srv->opt->port, "0") == 0;
+    if (srv->opt->verbosity < 1 && !picked)
         return;
     /* Over TLS, the certificate's fingerprint: how a client that cannot
      * verify an ephemeral certificate recognises it. */
@@ -203,14 +206,22 @@ static void print_listening(server *srv, se_socket sock, const char *proto)
         fprintf(stderr, "socket options on %s %d: %s\n", host, port, text);
     }
     if (srv->opt->json) {
-        printf("{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"%s\","
-               "\"tls\":%s%s%s,\"backend\":\"%s\"",
-               host, port, proto ? proto : "tcp", fp ? "{\"fingerprint_sha256\":\"" : "null",
-               fp ? fp : "", fp ? "\"}" : "", se_loop_backend_name(srv->workers[0].loop));
+        se_json j;
+        se_json_record(&j, stdout, "listening");
+        se_json_str(&j, "address", host);
+        se_json_int(&j, "port", port);
+        se_json_str(&j, "protocol", proto ? proto : "tcp");
+        if (fp) {
+            se_json_object(&j, "tls");
+            se_json_str(&j, "fingerprint_sha256", fp);
+            se_json_close(&j);
+        } else {
+            se_json_null(&j, "tls");
+        }
+        se_json_str(&j, "backend", se_loop_backend_name(srv->workers[0].loop));
         if (with_options)
-            se_sockopts_json(stdout, &state);
-        printf("}\n");
-        fflush(stdout);
+            se_sockopts_json(&j, &state);
+        se_json_end(&j);
     }
 }
 

@@ -3,6 +3,7 @@
  * share. See server_internal.h for how the files divide the work. */
 #include "metrics.h"
 #include "server_internal.h"
+#include "util/json.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -29,14 +30,11 @@ void se_server_log(server *srv, int level, const char *fmt, ...)
     va_end(ap);
     se_utc_timestamp(when, sizeof when);
     if (srv->opt->json) {
-        char *p = line;
-        p += snprintf(line, sizeof line, "{\"type\":\"log\",\"time\":\"%s\",\"message\":\"", when);
-        for (const char *m = message; *m && p < line + sizeof line - 8; m++) {
-            if (*m == '"' || *m == '\\')
-                *p++ = '\\';
-            *p++ = (*m >= 0 && *m < 0x20) ? ' ' : *m;
-        }
-        snprintf(p, (size_t)(line + sizeof line - p), "\"}\n");
+        se_json j;
+        se_json_record_buf(&j, line, sizeof line, "log");
+        se_json_str(&j, "time", when);
+        se_json_str(&j, "message", message);
+        se_json_end(&j);
         se_server_write(srv, stdout, line);
     }
     /* Errors (level 0) always reach stderr, in the one error format. */

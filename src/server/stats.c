@@ -2,6 +2,7 @@
 #include "server/stats.h"
 
 #include "platform/platform.h"
+#include "util/json.h"
 
 #define V(field) ((unsigned long long)SE_STAT_GET(s, field))
 
@@ -10,18 +11,26 @@ void se_stats_print(const se_stats *s, int final, double uptime_s, int json, FIL
     char when[40];
     se_utc_timestamp(when, sizeof when);
     if (json) {
-        fprintf(out,
-                "{\"type\":\"%s\",\"time\":\"%s\",\"uptime_s\":%.3f,\"open\":%llu,\"total\":%llu,"
-                "\"complete\":%llu,\"reset\":%llu,\"aborted\":%llu,\"failed\":%llu,"
-                "\"idle_evicted\":%llu,\"refused_policy\":%llu,\"refused_source\":%llu,"
-                "\"refused_proxy\":%llu,"
-                "\"bytes_in\":%llu,\"bytes_out\":%llu,\"udp_in\":%llu,\"udp_out\":%llu,"
-                "\"udp_dropped\":%llu}\n",
-                final ? "summary" : "stats", when, uptime_s, V(open), V(total), V(complete),
-                V(reset), V(aborted), V(failed), V(idle_evicted), V(refused_policy),
-                V(refused_source), V(refused_proxy), V(bytes_in), V(bytes_out), V(udp_in),
-                V(udp_out), V(udp_dropped));
-        fflush(out);
+        se_json j;
+        se_json_record(&j, out, final ? "summary" : "stats");
+        se_json_str(&j, "time", when);
+        se_json_num(&j, "uptime_s", uptime_s, 3);
+        se_json_u64(&j, "open", V(open));
+        se_json_u64(&j, "total", V(total));
+        se_json_u64(&j, "complete", V(complete));
+        se_json_u64(&j, "reset", V(reset));
+        se_json_u64(&j, "aborted", V(aborted));
+        se_json_u64(&j, "failed", V(failed));
+        se_json_u64(&j, "idle_evicted", V(idle_evicted));
+        se_json_u64(&j, "refused_policy", V(refused_policy));
+        se_json_u64(&j, "refused_source", V(refused_source));
+        se_json_u64(&j, "refused_proxy", V(refused_proxy));
+        se_json_u64(&j, "bytes_in", V(bytes_in));
+        se_json_u64(&j, "bytes_out", V(bytes_out));
+        se_json_u64(&j, "udp_in", V(udp_in));
+        se_json_u64(&j, "udp_out", V(udp_out));
+        se_json_u64(&j, "udp_dropped", V(udp_dropped));
+        se_json_end(&j);
         return;
     }
     fprintf(err,

@@ -35,9 +35,9 @@ static void skip_space(reader *r)
         r->p++;
 }
 
-static se_json *node(reader *r, se_json_type type)
+static se_jv *node(reader *r, se_jv_type type)
 {
-    se_json *v = calloc(1, sizeof *v);
+    se_jv *v = calloc(1, sizeof *v);
     if (!v)
         fail(r, "out of memory");
     else
@@ -164,7 +164,7 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static se_json *number(reader *r)
+static se_jv *number(reader *r)
 {
     const char *s = r->p;
     if (r->p < r->end && *r->p == '-')
@@ -192,7 +192,7 @@ static se_json *number(reader *r)
         while (r->p < r->end && is_digit(*r->p))
             r->p++;
     }
-    se_json *v = node(r, SE_JSON_NUMBER);
+    se_jv *v = node(r, SE_JV_NUMBER);
     if (v && !(v->text = malloc((size_t)(r->p - s) + 1))) {
         free(v);
         return fail(r, "out of memory"), NULL;
@@ -204,12 +204,12 @@ static se_json *number(reader *r)
     return v;
 }
 
-static se_json *value(reader *r, int depth);
+static se_jv *value(reader *r, int depth);
 
 /* An array or object after its opening bracket, up to CLOSE. */
-static se_json *container(reader *r, int depth, se_json_type type, char close)
+static se_jv *container(reader *r, int depth, se_jv_type type, char close)
 {
-    se_json *v = node(r, type), **tail = v ? &v->child : NULL;
+    se_jv *v = node(r, type), **tail = v ? &v->child : NULL;
     if (!v)
         return NULL;
     skip_space(r);
@@ -220,7 +220,7 @@ static se_json *container(reader *r, int depth, se_json_type type, char close)
     for (;;) {
         char *key = NULL;
         skip_space(r);
-        if (type == SE_JSON_OBJECT) {
+        if (type == SE_JV_OBJECT) {
             if (r->p >= r->end || *r->p != '"') {
                 fail(r, "expected a member name");
                 break;
@@ -236,7 +236,7 @@ static se_json *container(reader *r, int depth, se_json_type type, char close)
             }
             r->p++;
         }
-        se_json *item = value(r, depth + 1);
+        se_jv *item = value(r, depth + 1);
         if (!item) {
             free(key);
             break;
@@ -256,26 +256,26 @@ static se_json *container(reader *r, int depth, se_json_type type, char close)
         fail(r, "expected ',' or '%c'", close);
         break;
     }
-    se_json_free(v);
+    se_jv_free(v);
     return NULL;
 }
 
-static se_json *value(reader *r, int depth)
+static se_jv *value(reader *r, int depth)
 {
-    if (depth > SE_JSON_MAX_DEPTH)
-        return fail(r, "nested deeper than %d", SE_JSON_MAX_DEPTH), NULL;
+    if (depth > SE_JV_MAX_DEPTH)
+        return fail(r, "nested deeper than %d", SE_JV_MAX_DEPTH), NULL;
     skip_space(r);
     if (r->p >= r->end)
         return fail(r, "unexpected end"), NULL;
     char c = *r->p;
     if (c == '{' || c == '[') {
         r->p++;
-        return container(r, depth, c == '{' ? SE_JSON_OBJECT : SE_JSON_ARRAY, c == '{' ? '}' : ']');
+        return container(r, depth, c == '{' ? SE_JV_OBJECT : SE_JV_ARRAY, c == '{' ? '}' : ']');
     }
     if (c == '"') {
         r->p++;
         char *text = string_text(r);
-        se_json *v = text ? node(r, SE_JSON_STRING) : NULL;
+        se_jv *v = text ? node(r, SE_JV_STRING) : NULL;
         if (v)
             v->text = text;
         else
@@ -285,32 +285,32 @@ static se_json *value(reader *r, int depth)
     if (c == '-' || is_digit(c))
         return number(r);
     if (literal(r, "null"))
-        return node(r, SE_JSON_NULL);
+        return node(r, SE_JV_NULL);
     if (literal(r, "true"))
-        return node(r, SE_JSON_TRUE);
+        return node(r, SE_JV_TRUE);
     if (literal(r, "false"))
-        return node(r, SE_JSON_FALSE);
+        return node(r, SE_JV_FALSE);
     return fail(r, "unexpected character"), NULL;
 }
 
-se_json *se_json_parse(const char *text, size_t len, char *err, size_t err_size)
+se_jv *se_jv_parse(const char *text, size_t len, char *err, size_t err_size)
 {
     reader r = {text, text, text + len, err, err_size, 0};
-    se_json *v = value(&r, 0);
+    se_jv *v = value(&r, 0);
     skip_space(&r);
     if (v && r.p != r.end) {
         fail(&r, "unexpected text after the value");
-        se_json_free(v);
+        se_jv_free(v);
         v = NULL;
     }
     return v;
 }
 
-void se_json_free(se_json *v)
+void se_jv_free(se_jv *v)
 {
     while (v) {
-        se_json *next = v->next;
-        se_json_free(v->child);
+        se_jv *next = v->next;
+        se_jv_free(v->child);
         free(v->text);
         free(v->key);
         free(v);
@@ -318,19 +318,19 @@ void se_json_free(se_json *v)
     }
 }
 
-const se_json *se_json_get(const se_json *obj, const char *key)
+const se_jv *se_jv_get(const se_jv *obj, const char *key)
 {
-    if (!obj || obj->type != SE_JSON_OBJECT)
+    if (!obj || obj->type != SE_JV_OBJECT)
         return NULL;
-    for (const se_json *m = obj->child; m; m = m->next)
+    for (const se_jv *m = obj->child; m; m = m->next)
         if (strcmp(m->key, key) == 0)
             return m;
     return NULL;
 }
 
-int se_json_u64(const se_json *v, uint64_t *out)
+int se_jv_u64(const se_jv *v, uint64_t *out)
 {
-    if (!v || v->type != SE_JSON_NUMBER || !is_digit(v->text[0]) || strpbrk(v->text, ".eE"))
+    if (!v || v->type != SE_JV_NUMBER || !is_digit(v->text[0]) || strpbrk(v->text, ".eE"))
         return -1;
     errno = 0;
     char *end;
@@ -341,15 +341,15 @@ int se_json_u64(const se_json *v, uint64_t *out)
     return 0;
 }
 
-int se_json_double(const se_json *v, double *out)
+int se_jv_double(const se_jv *v, double *out)
 {
-    if (!v || v->type != SE_JSON_NUMBER)
+    if (!v || v->type != SE_JV_NUMBER)
         return -1;
     *out = strtod(v->text, NULL);
     return 0;
 }
 
-const char *se_json_str(const se_json *v)
+const char *se_jv_str(const se_jv *v)
 {
-    return v && v->type == SE_JSON_STRING ? v->text : NULL;
+    return v && v->type == SE_JV_STRING ? v->text : NULL;
 }

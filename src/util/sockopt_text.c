@@ -35,41 +35,39 @@ void se_sockopts_describe(const se_sockopts_state *s, char *buf, size_t size)
 }
 
 /* NAME and VALUE as a JSON member (null when the OS cannot tell). */
-static void json_int(FILE *out, const char *sep, const char *name, int value)
+/* A member that is null when the option's value could not be read. */
+static void json_int(se_json *j, const char *name, int value)
 {
     if (value < 0)
-        fprintf(out, "%s\"%s\":null", sep, name);
+        se_json_null(j, name);
     else
-        fprintf(out, "%s\"%s\":%d", sep, name, value);
+        se_json_int(j, name, value);
 }
 
-void se_sockopts_json(FILE *out, const se_sockopts_state *s)
+void se_sockopts_json(se_json *j, const se_sockopts_state *s)
 {
-    fprintf(out, ",\"socket\":{\"nodelay\":%s",
-            s->nodelay < 0 ? "null"
-            : s->nodelay   ? "true"
-                           : "false");
-    if (s->keepalive < 0) {
-        fprintf(out, ",\"keepalive\":null");
-    } else if (!s->keepalive) {
-        fprintf(out, ",\"keepalive\":false");
-    } else {
-        fprintf(out, ",\"keepalive\":{");
-        json_int(out, "", "idle_s", s->ka.idle_s);
-        json_int(out, ",", "interval_s", s->ka.interval_s);
-        json_int(out, ",", "count", s->ka.count);
-        fprintf(out, "}");
-    }
-    json_int(out, ",", "mss", s->mss);
-    json_int(out, ",", "tos", s->tos);
-    json_int(out, ",", "sndbuf", s->sndbuf);
-    json_int(out, ",", "rcvbuf", s->rcvbuf);
-    fprintf(out, ",\"device\":");
-    if (s->device[0])
-        se_json_string(out, s->device);
+    se_json_object(j, "socket");
+    if (s->nodelay < 0)
+        se_json_null(j, "nodelay");
     else
-        fprintf(out, "null");
-    fprintf(out, "}");
+        se_json_bool(j, "nodelay", s->nodelay);
+    if (s->keepalive < 0) {
+        se_json_null(j, "keepalive");
+    } else if (!s->keepalive) {
+        se_json_bool(j, "keepalive", 0);
+    } else {
+        se_json_object(j, "keepalive");
+        json_int(j, "idle_s", s->ka.idle_s);
+        json_int(j, "interval_s", s->ka.interval_s);
+        json_int(j, "count", s->ka.count);
+        se_json_close(j);
+    }
+    json_int(j, "mss", s->mss);
+    json_int(j, "tos", s->tos);
+    json_int(j, "sndbuf", s->sndbuf);
+    json_int(j, "rcvbuf", s->rcvbuf);
+    se_json_str(j, "device", s->device[0] ? s->device : NULL);
+    se_json_close(j);
 }
 
 const char *se_sockopt_error_text(const char *what, int err)

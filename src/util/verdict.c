@@ -20,6 +20,7 @@ static const struct {
     [SE_VERDICT_PROXY_REFUSED] = {"proxy-refused", 12},
     [SE_VERDICT_PROXY_AUTH] = {"proxy-auth-failed", 13},
     [SE_VERDICT_TLS] = {"tls", 14},
+    [SE_VERDICT_INTERRUPTED] = {"interrupted", 130},
 };
 
 const char *se_verdict_name(se_verdict v)

@@ -1,6 +1,6 @@
 """Helpers for sockecho's end-to-end tests (Python standard library only).
 
-Rules every helper follows (DESIGN.md, WINDOWS.md):
+Rules every helper follows (CONTRIBUTING.md, docs/WINDOWS.md):
 
 * servers bind port 0 on loopback and the port is read back (from the
   ``listening on ADDR PORT`` line for sockecho, from getsockname otherwise);
@@ -31,7 +31,7 @@ import time
 
 class Skip(Exception):
     """The test cannot run here (run.py exits 77). Only for a difference
-    WINDOWS.md records or a missing optional peer program."""
+    docs/WINDOWS.md records or a missing optional peer program."""
 
 
 # ---------------------------------------------------------------------------
@@ -687,7 +687,7 @@ def noread_handler(session, stop):
 class ClosedPort:
     """A port bound (not listening) for as long as this object lives: a
     connection to it is surely refused, and no client can pick it as its own
-    source port and connect to itself (WINDOWS.md, self-connect pitfall)."""
+    source port and connect to itself (docs/WINDOWS.md, pitfalls)."""
 
     def __init__(self, host='127.0.0.1', port=0):
         self.host = host

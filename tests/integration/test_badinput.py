@@ -146,14 +146,95 @@ def test_unreadable_file(ctx):
           'the file', lines[0])
 
 
-def test_control_characters_in_arguments_are_escaped(ctx):
-    """A usage error quotes the argument, escaped: one line, no terminal
-    control sequence passed through."""
-    for args, shown in ((['--seed', '16\n77', '--size', '1K'], r"'16\n77'"),
-                        (['--size', '1\x1b[31m'], r"'1\x1b[31m'"),
-                        (['--bo\tgus'], r'--bo\tgus')):
-        r = run_sockecho(ctx, ['client'] + args + ['127.0.0.1'])
-        check(r.rc == 2, '%r: exit %s', args, r.rc)
-        lines = r.err_lines()
-        check(len(lines) == 1 and shown in lines[0] and '\x1b' not in r.err,
-              '%r: expected one line showing %s, got %r', args, shown, r.err)
+def test_control_characters_escaped(ctx):
+    # An argument with a newline must not break the one-line error.
+    _usage_cases(ctx, [
+        (['client', '--seed', '16\n77', '--size', '1K'] + HOST, ['16\\n77']),
+        (['client', '--size', '1\x1b[2J'] + HOST, ['1\\x1b[2J']),
+        (['server', '--bind', '127.0.0.1', '--port', '8\r0'], ['8\\r0']),
+        (['client', '--bo\tgus'] + HOST, ['--bo\\tgus']),
+    ])
+
+
+def test_bad_combinations(ctx):
+    data = ctx.tmp('same.bin')
+    with open(data, 'wb') as f:
+        f.write(b'keep me')
+    server = ['server', '--bind', '127.0.0.1', '--port', '0']
+    _usage_cases(ctx, [
+        (['server', '--systemd', '--inetd'], ['--systemd', '--inetd']),
+        (server + ['--fault', 'rst-after=1', '--fault', 'stall-after=2'],
+         ['--fault']),
+        (['client', '--seed', '7'] + HOST, ['--seed']),
+        (['bench', '--source-range', '127.0.0.0/8', '::1', 'PORT'],
+         ['--source-range']),
+        (['bench', '-6', '--source-range', '127.0.0.0/8'] + HOST,
+         ['--source-range']),
+        (['bench', '--source-range', 'fd00::/64'] + HOST, ['--source-range']),
+        (['client', '-f', ctx.path(data), '-o', ctx.path(data)] + HOST,
+         ['same file']),
+        (['client', '', 'PORT'], ['HOST']),
+        (['bench', '', 'PORT'], ['HOST']),
+        (['client', '-p', '1', '127.0.0.1', 'PORT'], ['PORT', '-p']),
+        (['client', '--json', '-o', '-'] + HOST, ['--json', '--output']),
+        (['bench', '-q', '--json'] + HOST, ['-q', '--json']),
+    ])
+    with open(data, 'rb') as f:
+        check(f.read() == b'keep me', '-f X -o X emptied the input file')
+
+
+def test_friendly_numbers(ctx):
+    res = run_sockecho(ctx, ['client', '--size', '99999999999999999999',
+                             '127.0.0.1', '1'], timeout=5)
+    check(res.rc == 2 and '99999999999999999999: too large (at most 1 TiB)'
+          in res.err, 'expected "too large (at most 1 TiB)", got rc=%s %r',
+          res.rc, res.err)
+    _usage_cases(ctx, [
+        (['client', '--seed', '99999999999999999999', '-s', '1'] + HOST,
+         ['too large']),
+        (['bench', '-c', '0'] + HOST, ['too small (at least 1)']),
+        (['bench', '-s', '17M'] + HOST, ['too large (at most 16 MiB)']),
+        (['server', '--port', '70000'], ['too large (at most 65535)']),
+    ])
+    for args in (['-c', '1'], ['-s', '1'], ['-s', '100000000000000000000']):
+        res = run_sockecho(ctx, ['bench'] + args + ['127.0.0.1', '1'],
+                           timeout=5)
+        check('18446744073709551615' not in res.err and '(1-' not in res.err,
+              'a raw range in %r', res.err)
+
+
+def test_size_suffixes_any_case(ctx):
+    with PyServer(echo_handler) as srv:
+        for size in ('2k', '2K', '2kb', '2KiB', '2kib', '2048B'):
+            res = run_sockecho(ctx, ['client', '--size', size, '127.0.0.1',
+                                     srv.port], timeout=10)
+            check(res.rc == 0 and 'Bytes received: 2048' in res.out,
+                  '--size %s: rc=%s out=%r err=%r', size, res.rc, res.out,
+                  res.err)
+
+
+def test_long_option_prefixes(ctx):
+    with PyServer(echo_handler) as srv:
+        res = run_sockecho(ctx, ['client', '--mess', 'hi', '--verb',
+                                 '127.0.0.1', srv.port], timeout=10)
+        check(res.rc == 0 and 'Bytes received: 2' in res.out,
+              '--mess: rc=%s out=%r err=%r', res.rc, res.out, res.err)
+        res = run_sockecho(ctx, ['client', '-p', str(srv.port), '127.0.0.1'],
+                           timeout=10)
+        check(res.rc == 0, 'client -p PORT: rc=%s err=%r', res.rc, res.err)
+    _usage_cases(ctx, [
+        (['bench', '--con', '5'] + HOST,
+         ['--conns, --concurrency, --connect-timeout']),
+        (['client', '--s', '1K'] + HOST, ['ambiguous']),
+    ])
+
+
+def test_top_level_options(ctx):
+    _usage_cases(ctx, [
+        (['--bogus'], ['unknown option --bogus']),
+        (['-V', 'extra'], ['-V']),
+    ])
+    for args in (['-V'], ['--version'], ['--vers']):
+        res = run_sockecho(ctx, args, timeout=5)
+        check(res.rc == 0 and res.out.startswith('sockecho '),
+              '%s: rc=%s out=%r', args, res.rc, res.out)

@@ -493,7 +493,7 @@ def test_verdict_reset(ctx):
     text, js, _ = _verdict_runs(ctx, reset_handler(5))
     if ctx.windows and text.rc == 6:
         raise Skip('under Wine a later recv sees the RST as 0 (end of '
-                   'stream), so the client reports truncated (WINDOWS.md)')
+                   'stream), so the client reports truncated (docs/WINDOWS.md)')
     check(text.rc == 9, 'expected exit 9 (reset): %s', text.describe())
     check('Connection closed' not in text.out, 'no FIN came, yet stdout '
           'says %r', text.out)

@@ -62,17 +62,20 @@ def test_install_honours_destdir(ctx):
     check('prefix=${pcfiledir}/' in pc, 'sockecho.pc is not relocatable: %r', pc[:200])
 
 
-def completions(script, words):
+def completions(script, words, options=None):
     """What the bash completion offers for the command line WORDS (the last
-    word being completed)."""
+    word being completed). OPTIONS, a list, receives the words it passed to
+    compopt."""
     line = ' '.join(words)
-    code = ('source %s; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE=%s; '
+    code = ('compopt() { echo "$*" >&2; }; source %s; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE=%s; '
             'COMP_POINT=${#COMP_LINE}; _sockecho; printf "%%s\\n" "${COMPREPLY[@]}"'
             % (script, ' '.join("'%s'" % w for w in words), len(words) - 1,
                "'%s'" % line))
     proc = subprocess.run(['bash', '--norc', '--noprofile', '-c', code],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
     check(proc.returncode == 0, 'bash completion failed: %r', proc.stderr[-300:])
+    if options is not None:
+        options.extend(proc.stderr.decode().split())
     return set(proc.stdout.decode().split())
 
 
@@ -94,3 +97,20 @@ def test_bash_completion_knows_every_option(ctx):
     check({'rr', 'rate', 'sessions', 'bulk', 'idle'} <=
           completions(script, ['sockecho', 'bench', '--mode', '']),
           'bench --mode values are not completed')
+
+
+def test_bash_completion_values(ctx):
+    script = os.path.join(buildtree.SOURCE, 'completion', 'sockecho.bash')
+    options = []
+    got = completions(script, ['sockecho', 'server', '--fault', 'rst'], options)
+    check(got == {'rst-after='}, '--fault rst completes to %s', sorted(got))
+    check('nospace' in options, '--fault rst-after= is followed by a space '
+          '(compopt got %r)', options)
+    for words in (['sockecho', 'client', '-s', ''],
+                  ['sockecho', 'client', '--size', 'l'],
+                  ['sockecho', 'bench', '-c', ''],
+                  ['sockecho', 'server', '--port', '']):
+        got = completions(script, words)
+        check(not got, '%s offers %s', ' '.join(words), sorted(got)[:5])
+    check('localhost' in completions(script, ['sockecho', 'client', 'l']),
+          'host names are not offered for HOST')

@@ -13,8 +13,8 @@ import harness
 from harness import check, run_client, run_sockecho, start_server
 
 DOC = os.path.join(os.path.dirname(__file__), '..', '..', 'docs', 'json.md')
-TYPES = {'client', 'client_udp', 'listening', 'connection', 'stats', 'summary', 'log',
-         'bench', 'bench_interval', 'bench_merge'}
+TYPES = {'client', 'client_interval', 'client_udp', 'listening', 'connection', 'stats',
+         'summary', 'log', 'bench', 'bench_interval', 'bench_merge'}
 
 
 def load_doc():
@@ -165,3 +165,65 @@ def test_bench_records(ctx):
     check(merged.rc == 0, 'bench merge --json: %s', merged.describe())
     types = validate(harness.ndjson(merged.out), 'bench merge --json')
     check(types == {'bench_merge'}, 'bench merge record types: %s', sorted(types))
+
+
+def test_records_of_runs_that_fail_early(ctx):
+    missing = ctx.path(ctx.tmp('no-such-file.bin'))
+    with harness.ClosedPort() as closed:
+        nofile = run_sockecho(ctx, ['client', '--json', '--file', missing,
+                                    '127.0.0.1', closed.port])
+        noout = run_sockecho(ctx, ['client', '--json', '--output',
+                                   ctx.path(ctx.tmp('no-dir/x.bin')),
+                                   '127.0.0.1', closed.port])
+        bench = run_sockecho(ctx, ['bench', '--json', '-d', '200ms',
+                                   'no-such-host.invalid', closed.port])
+    expected = ((nofile, 1, 'client', 'error'), (noout, 1, 'client', 'error'),
+                (bench, 3, 'bench', 'resolve'))
+    for result, rc, rtype, verdict in expected:
+        check(result.rc == rc, 'expected exit %d: %s', rc, result.describe())
+        records = harness.ndjson(result.out)
+        check(len(records) == 1, 'expected one record: %s', result.describe())
+        validate(records, '%s that fails early' % rtype)
+        check(records[0]['type'] == rtype and records[0]['verdict'] == verdict,
+              'record %r', records[0])
+
+
+def test_strings_stay_valid_json(ctx):
+    # A host name that is not UTF-8 and holds a control character: the
+    # record must still be valid JSON, the bad byte written as \ufffd.
+    host = os.fsdecode(b'h\xffst\x01.invalid') if os.name != 'nt' else 'h\x01.invalid'
+    result = run_sockecho(ctx, ['client', '--json', host, '1'])
+    check(result.rc == 3, 'expected resolve (3): %s', result.describe())
+    check('\ufffd' not in result.out, 'raw bytes that are not UTF-8 in %r',
+          result.out)
+    records = harness.ndjson(result.out)
+    validate(records, 'client --json with a strange host')
+    check('\\u0001' in result.out, 'control character not escaped: %r',
+          result.out)
+    if not ctx.is_windows():
+        check('\\ufffd' in result.out, 'invalid UTF-8 not written as \\ufffd: '
+              '%r', result.out)
+
+
+def test_version_and_start_time(ctx):
+    with start_server(ctx, ['--bind', '127.0.0.1', '--port', '0', '--json',
+                            '--interval', '100ms']) as server:
+        client = run_client(ctx, ['--json', '127.0.0.1', server.port])
+        bench = run_sockecho(ctx, ['bench', '--json', '-d', '200ms',
+                                   '--interval', '100ms', '-c', '1',
+                                   '127.0.0.1', server.port])
+        version = run_sockecho(ctx, ['--version']).out.split()[1]
+        server.wait_for(lambda out, err: '"type":"stats"' in out, ctx.t(10), 'stats record')
+        rc, out, err = server.stop()
+    records = harness.ndjson(out)
+    check({'listening', 'connection', 'stats', 'summary'} <= {r['type'] for r in records},
+          'server record types: %s', sorted({r['type'] for r in records}))
+    for result in (client, bench):
+        records += harness.ndjson(result.out)
+    for record in records:
+        check(record.get('version') == version, '%s record: version %r, expected %r',
+              record['type'], record.get('version'), version)
+        if record['type'] in ('client', 'bench'):
+            check(re.match(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$',
+                           record.get('started') or ''),
+                  'started %r', record.get('started'))

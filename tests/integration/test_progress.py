@@ -36,14 +36,14 @@ def slow_echo(session, stop):
 
 class Tmux:
     """A private tmux server (its own socket) running one command in a
-    150x20 window."""
+    window of WIDTH columns and 20 rows."""
 
-    def __init__(self, ctx, command):
+    def __init__(self, ctx, command, width=150):
         if not shutil.which('tmux'):
             raise Skip('tmux is not installed (scripts/deps.sh installs it)')
-        self.base = ['tmux', '-S', ctx.tmp('tmux.sock'), '-f', '/dev/null']
+        self.base = ['tmux', '-S', ctx.tmp('tmux-%d.sock' % width), '-f', '/dev/null']
         env = dict(os.environ, TERM='xterm')
-        subprocess.run(self.base + ['new-session', '-d', '-x', '150', '-y', '20',
+        subprocess.run(self.base + ['new-session', '-d', '-x', str(width), '-y', '20',
                                     command + '; echo EXIT=$?; sleep 60'],
                        check=True, env=env, timeout=20)
 
@@ -128,3 +128,49 @@ def test_bench_progress_line_on_a_terminal(ctx):
     check('s] ' not in screen, 'the bench progress line was not erased: %r', screen)
     check('verdict' in screen and 'complete' in screen,
           'the bench report is not on the screen: %r', screen.strip()[-600:])
+
+
+def _check_narrow(screen, width, stale, report_words):
+    rows = [r.rstrip() for r in screen.split('\n') if r.strip()]
+    check(not any(w in screen for w in stale),
+          'a progress line was left on a %d-column screen: %r' % (width, rows))
+    for word in report_words:
+        check(word in screen, '%r is missing from the screen: %r', word, rows)
+
+
+def test_progress_line_fits_a_narrow_terminal(ctx):
+    # 60 columns: the full line ("sent ..., echoed ... of ... (..%), ...,
+    # ETA ...") is longer; it must be cut, never wrapped, and erased.
+    for width in (60, 80):
+        with harness.PyServer(slow_echo) as server:
+            tmux = Tmux(ctx, client_command(ctx, server.port), width=width)
+            try:
+                running = tmux.wait_for(lambda s: 'echoed' in s, 20, 'progress line')
+                screen = tmux.wait_for(lambda s: 'EXIT=' in s, 30, 'end of the client')
+            finally:
+                tmux.close()
+        rows = [r for r in running.split('\n') if 'sent' in r]
+        check(len(rows) == 1 and len(rows[0].rstrip()) < width,
+              'progress line wider than %d columns or wrapped: %r', width, rows)
+        check('EXIT=0' in screen, 'client failed: %r', screen)
+        _check_narrow(screen, width, ('echoed', 'ETA', 'MiB/s'),
+                      ('Bytes received: %d' % SIZE, 'Connection closed'))
+
+
+def test_bench_progress_line_fits_a_narrow_terminal(ctx):
+    server = harness.start_server(ctx, ['--port', '0', '--bind', '127.0.0.1'])
+    with server:
+        command = ' '.join(shlex.quote(a) for a in ctx.cmd(
+            ['bench', '--mode', 'rr', '-c', '2', '-d', '2s', '127.0.0.1', server.port]))
+        for width in (60, 80):
+            tmux = Tmux(ctx, command, width=width)
+            try:
+                running = tmux.wait_for(lambda s: 's] ' in s, 20, 'bench progress line')
+                screen = tmux.wait_for(lambda s: 'EXIT=' in s, 30, 'end of the bench')
+            finally:
+                tmux.close()
+            rows = [r for r in running.split('\n') if 's] ' in r or 'req/s' in r]
+            check(len(rows) == 1 and len(rows[0].rstrip()) < width,
+                  'bench progress wider than %d columns or wrapped: %r', width, rows)
+            check('EXIT=0' in screen, 'bench failed: %r', screen)
+            _check_narrow(screen, width, ('s] ', 'open 2'), ('verdict',))

@@ -251,7 +251,7 @@ def test_client_reset_mid_transfer(ctx):
         check(server.alive(), 'server exited after a client reset')
         out, err = _stop_ok(ctx, server)
         if not ctx.windows:
-            # Under Wine a reset may read as end of stream (WINDOWS.md).
+            # Under Wine a reset may read as end of stream (docs/WINDOWS.md).
             check('reset' in (out + err).lower(),
                   'server -v did not log the reset: %r', (out + err)[-400:])
 
@@ -275,7 +275,7 @@ def test_sigint_summary(ctx):
 def test_sigterm_stops_server(ctx):
     if ctx.windows:
         raise Skip('SIGTERM kills a Wine process without calling its '
-                   'console control handler (WINDOWS.md)')
+                   'console control handler (docs/WINDOWS.md)')
     server = start_server(ctx, LOCAL)
     with server:
         echo_once('127.0.0.1', server.port, b'sigterm', timeout=ctx.t(10))
@@ -412,3 +412,15 @@ def test_port_in_use(ctx):
 
 def start_server_expect_exit(ctx, args):
     return run_sockecho(ctx, ['server'] + list(args), timeout=15)
+
+
+def test_quiet_still_names_the_picked_port(ctx):
+    # -q prints errors only, but --port 0 leaves the user no other way to
+    # learn the port: the listening line is still printed.
+    with start_server(ctx, ['--bind', '127.0.0.1', '--port', '0', '-q']) as server:
+        result = run_client(ctx, ['127.0.0.1', server.port])
+        check(result.rc == 0, 'client: %s', result.describe())
+        rc, out, err = server.stop()
+    check(rc == 0, 'server exit %s', rc)
+    check(err.strip() == 'listening on 127.0.0.1 %d' % server.port and not out,
+          'server -q printed %r / %r', out, err)

@@ -674,7 +674,7 @@ def test_resets_counted(ctx):
         records = [o for o in ndjson(out) if o.get('type') == 'connection']
         outcomes = sorted(o['outcome'] for o in records)
         if ctx.windows:
-            # Under Wine a reset may read as end of stream (WINDOWS.md):
+            # Under Wine a reset may read as end of stream (docs/WINDOWS.md):
             # then the next send fails, or nothing is left to send.
             check(summary['complete'] + summary['reset'] +
                   summary['failed'] == 4 and summary['reset'] >= 1,

@@ -182,7 +182,7 @@ def test_cutting_proxy_without_delay(ctx):
 def test_fault_rst_after(ctx):
     server = start_server(ctx, LOCAL + ['--fault', 'rst-after=1000'])
     with server:
-        # Under Wine a reset may read as end of stream (WINDOWS.md): the
+        # Under Wine a reset may read as end of stream (docs/WINDOWS.md): the
         # client then sees truncated.
         _, report = _verdict(ctx, server, ['--size', '100K'], 9,
                              '--fault rst-after=1000',

@@ -42,11 +42,11 @@ static int roundtrip(const se_bench_stats *stats, se_bench_mode mode, uint64_t s
     rewind(f);
     size_t got = text ? fread(text, 1, (size_t)len, f) : 0;
     fclose(f);
-    se_json *obj = got == (size_t)len ? se_json_parse(text, got, err, sizeof err) : NULL;
+    se_jv *obj = got == (size_t)len ? se_jv_parse(text, got, err, sizeof err) : NULL;
     int rc = obj ? se_bench_result_read(r, obj, err, sizeof err) : -1;
     if (rc)
         fprintf(stderr, "roundtrip: %s\n", obj ? err : "cannot parse");
-    se_json_free(obj);
+    se_jv_free(obj);
     free(text);
     return rc;
 }
@@ -153,7 +153,7 @@ TEST(bench_merge_refuses_other_layout)
     CHECK(r != NULL);
     for (size_t i = 0; r && i < sizeof records / sizeof records[0]; i++) {
         char err[256];
-        se_json *obj = se_json_parse(records[i], strlen(records[i]), err, sizeof err);
+        se_jv *obj = se_jv_parse(records[i], strlen(records[i]), err, sizeof err);
         CHECK(obj != NULL);
         if (!obj)
             continue;
@@ -161,7 +161,7 @@ TEST(bench_merge_refuses_other_layout)
         if (!strstr(err, reasons[i]))
             fprintf(stderr, "record %zu: %s\n", i, err);
         CHECK(strstr(err, reasons[i]) != NULL);
-        se_json_free(obj);
+        se_jv_free(obj);
     }
     free(r);
 }
@@ -172,25 +172,25 @@ TEST(json_read_values_and_errors)
         " {\"a\":[1,-2.5e3,true,false,null],\"b\":\"x\\u00e9\\ud83d\\ude00\\n\","
         "\"big\":18446744073709551615,\"over\":18446744073709551616} ";
     char err[128];
-    se_json *v = se_json_parse(doc, sizeof doc - 1, err, sizeof err);
+    se_jv *v = se_jv_parse(doc, sizeof doc - 1, err, sizeof err);
     CHECK(v != NULL);
     if (v) {
-        const se_json *a = se_json_get(v, "a");
+        const se_jv *a = se_jv_get(v, "a");
         uint64_t n;
         double d;
-        CHECK(a && a->type == SE_JSON_ARRAY);
-        CHECK_EQ_INT(se_json_u64(a->child, &n), 0);
+        CHECK(a && a->type == SE_JV_ARRAY);
+        CHECK_EQ_INT(se_jv_u64(a->child, &n), 0);
         CHECK_EQ_INT(n, 1);
-        CHECK_EQ_INT(se_json_u64(a->child->next, &n), -1);
-        CHECK_EQ_INT(se_json_double(a->child->next, &d), 0);
+        CHECK_EQ_INT(se_jv_u64(a->child->next, &n), -1);
+        CHECK_EQ_INT(se_jv_double(a->child->next, &d), 0);
         CHECK(d == -2500.0);
-        CHECK_EQ_INT(a->child->next->next->type, SE_JSON_TRUE);
-        CHECK_EQ_STR(se_json_str(se_json_get(v, "b")), "x\xc3\xa9\xf0\x9f\x98\x80\n");
-        CHECK_EQ_INT(se_json_u64(se_json_get(v, "big"), &n), 0);
+        CHECK_EQ_INT(a->child->next->next->type, SE_JV_TRUE);
+        CHECK_EQ_STR(se_jv_str(se_jv_get(v, "b")), "x\xc3\xa9\xf0\x9f\x98\x80\n");
+        CHECK_EQ_INT(se_jv_u64(se_jv_get(v, "big"), &n), 0);
         CHECK(n == UINT64_MAX);
-        CHECK_EQ_INT(se_json_u64(se_json_get(v, "over"), &n), -1);
-        CHECK(se_json_get(v, "missing") == NULL);
-        se_json_free(v);
+        CHECK_EQ_INT(se_jv_u64(se_jv_get(v, "over"), &n), -1);
+        CHECK(se_jv_get(v, "missing") == NULL);
+        se_jv_free(v);
     }
     static const char *const bad[] = {
         "",
@@ -210,11 +210,11 @@ TEST(json_read_values_and_errors)
         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        se_json *b = se_json_parse(bad[i], strlen(bad[i]), err, sizeof err);
+        se_jv *b = se_jv_parse(bad[i], strlen(bad[i]), err, sizeof err);
         if (b)
             fprintf(stderr, "accepted: %s\n", bad[i]);
         CHECK(b == NULL);
-        se_json_free(b);
+        se_jv_free(b);
     }
 }
 

@@ -13,7 +13,7 @@ TEST(parse_port)
     CHECK_EQ_INT(port, 0);
     CHECK_EQ_INT(se_parse_port("0", 0, &port, err, sizeof err), -1);
     CHECK_EQ_INT(se_parse_port("65536", 1, &port, err, sizeof err), -1);
-    CHECK(strstr(err, "out of range") != NULL);
+    CHECK_EQ_STR(err, "65536: too large (at most 65535)");
     CHECK_EQ_INT(se_parse_port("-1", 1, &port, err, sizeof err), -1);
     CHECK_EQ_INT(se_parse_port("", 1, &port, err, sizeof err), -1);
     CHECK_EQ_INT(se_parse_port("80x", 1, &port, err, sizeof err), -1);
@@ -41,6 +41,61 @@ TEST(parse_bytes)
     CHECK_EQ_INT(se_parse_bytes("1KB", 0, 1ull << 40, &v, err, sizeof err), 0);
     CHECK_EQ_INT(v, 1024);
     CHECK_EQ_INT(se_parse_bytes("512", 1024, 2048, &v, err, sizeof err), -1);
+    CHECK_EQ_STR(err, "512: too small (at least 1 KiB)");
+    CHECK_EQ_INT(se_parse_bytes("99999999999999999999", 0, 1ull << 40, &v, err, sizeof err), -1);
+    CHECK_EQ_STR(err, "99999999999999999999: too large (at most 1 TiB)");
+    CHECK_EQ_INT(se_parse_bytes("3000", 0, 1000, &v, err, sizeof err), -1);
+    CHECK_EQ_STR(err, "3000: too large (at most 1000 bytes)");
+    static const char *const same[] = {"2k", "2K", "2kb", "2KB", "2kib", "2KiB", "2KIB"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        v = 0;
+        CHECK_EQ_INT(se_parse_bytes(same[i], 0, 1ull << 40, &v, err, sizeof err), 0);
+        CHECK_EQ_INT(v, 2048);
+    }
+    CHECK_EQ_INT(se_parse_bytes("2kibb", 0, 1ull << 40, &v, err, sizeof err), -1);
+    CHECK_EQ_INT(se_parse_bytes("2x", 0, 1ull << 40, &v, err, sizeof err), -1);
+}
+
+TEST(parse_uint_messages)
+{
+    char err[128];
+    uint64_t v = 0;
+    CHECK_EQ_INT(se_parse_uint("99999999999999999999", 0, UINT64_MAX, &v, err, sizeof err), -1);
+    CHECK(strstr(err, "too large") != NULL);
+    CHECK_EQ_INT(se_parse_uint("0", 1, 10, &v, err, sizeof err), -1);
+    CHECK_EQ_STR(err, "0: too small (at least 1)");
+    CHECK_EQ_INT(se_parse_uint("12a", 1, 10, &v, err, sizeof err), -1);
+    CHECK(strstr(err, "not a whole number") != NULL);
+}
+
+TEST(args_long_prefixes)
+{
+    static const se_optdef defs[] = {{"message", 'm', 1, 1},   {"conns", 'c', 1, 2},
+                                     {"concurrency", 0, 1, 2}, {"connect-timeout", 0, 1, 3},
+                                     {"port", 'p', 1, 4},      {"ports", 0, 0, 5},
+                                     {NULL, 0, 0, 0}};
+    char *argv[] = {"--mess", "hi", "--conc=4", "--connect=2", "--port", "1"};
+    se_args a;
+    char err[160];
+    se_args_init(&a, 6, argv);
+    CHECK_EQ_INT(se_args_next(&a, defs, err, sizeof err), 1);
+    CHECK_EQ_STR(a.value, "hi");
+    CHECK_EQ_STR(a.name, "--message");
+    CHECK_EQ_INT(se_args_next(&a, defs, err, sizeof err), 2);
+    CHECK_EQ_STR(a.value, "4");
+    CHECK_EQ_INT(se_args_next(&a, defs, err, sizeof err), 3);
+    CHECK_EQ_INT(se_args_next(&a, defs, err, sizeof err), 4); /* exact beats prefix */
+    CHECK_EQ_STR(a.value, "1");
+
+    char *ambiguous[] = {"--con", "5"};
+    se_args_init(&a, 2, ambiguous);
+    CHECK_EQ_INT(se_args_next(&a, defs, err, sizeof err), SE_ARG_ERROR);
+    CHECK_EQ_STR(err,
+                 "ambiguous option --con (could be --conns, --concurrency, --connect-timeout)");
+    char *empty[] = {"--=1"};
+    se_args_init(&a, 1, empty);
+    CHECK_EQ_INT(se_args_next(&a, defs, err, sizeof err), SE_ARG_ERROR);
+    CHECK(strstr(err, "unknown option") != NULL);
 }
 
 TEST(parse_duration)

@@ -31,6 +31,13 @@ int se_udp_open_client(int family, se_socket *out)
     return open_udp(family, out);
 }
 
+int se_udp_connect(se_socket sock, const struct sockaddr *addr)
+{
+    if (connect(sock, addr, se_addr_len(addr)) < 0)
+        return se_translate_sys_error(errno);
+    return 0;
+}
+
 int se_udp_open(const struct sockaddr *addr, int flags, se_socket *out)
 {
     se_socket fd = SE_INVALID_SOCKET;

@@ -104,6 +104,13 @@ void se_raise_descriptor_limit(void)
     /* Sockets are not bounded by a per-process descriptor limit here. */
 }
 
+int se_raise_descriptor_limit_to_hard(uint64_t *soft, uint64_t *hard)
+{
+    (void)soft;
+    (void)hard;
+    return -1; /* no per-process descriptor limit */
+}
+
 void se_utc_timestamp(char *buf, size_t size)
 {
     SYSTEMTIME st;
@@ -117,7 +124,36 @@ int se_stderr_is_tty(void)
     return _isatty(_fileno(stderr));
 }
 
+int se_stderr_columns(void)
+{
+    CONSOLE_SCREEN_BUFFER_INFO info;
+    if (!GetConsoleScreenBufferInfo(GetStdHandle(STD_ERROR_HANDLE), &info))
+        return 0;
+    return info.srWindow.Right - info.srWindow.Left + 1;
+}
+
 int se_stop_signals_count(void)
 {
     return (int)InterlockedCompareExchange(&stop_count, 0, 0);
+}
+
+/* The volume and file index of PATH into *INFO; 0 when it cannot be read. */
+static int file_identity(const char *path, BY_HANDLE_FILE_INFORMATION *info)
+{
+    HANDLE h = CreateFileA(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return 0;
+    BOOL ok = GetFileInformationByHandle(h, info);
+    CloseHandle(h);
+    return ok != 0;
+}
+
+int se_same_file(const char *a, const char *b)
+{
+    BY_HANDLE_FILE_INFORMATION ia, ib;
+    if (!file_identity(a, &ia) || !file_identity(b, &ib))
+        return 0;
+    return ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber &&
+           ia.nFileIndexHigh == ib.nFileIndexHigh && ia.nFileIndexLow == ib.nFileIndexLow;
 }

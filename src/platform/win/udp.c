@@ -29,6 +29,17 @@ int se_udp_open_client(int family, se_socket *out)
     return open_udp(family, out);
 }
 
+int se_udp_connect(se_socket sock, const struct sockaddr *addr)
+{
+    if (connect(sock, addr, se_addr_len(addr)) != 0)
+        return se_translate_sys_error(WSAGetLastError());
+    /* A client wants to hear of the ICMP reply: turn the report back on. */
+    BOOL on = TRUE;
+    DWORD ignored = 0;
+    WSAIoctl(sock, SIO_UDP_CONNRESET, &on, sizeof on, NULL, 0, &ignored, NULL, NULL);
+    return 0;
+}
+
 int se_udp_open(const struct sockaddr *addr, int flags, se_socket *out)
 {
     se_socket s = SE_INVALID_SOCKET;

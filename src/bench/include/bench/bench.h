@@ -38,7 +38,9 @@ typedef struct se_bench_options {
     int has_proxy_source;     /* that header claims PROXY_SOURCE, not our address */
     se_sockaddr proxy_source;
     se_sockopts sockopts; /* for every connection's socket */
+    const char *started;  /* RFC 3339 start time for the reports; NULL: none */
     int json;
+    int quiet;                  /* no report: the exit code is the verdict */
     int progress;               /* live progress line on stderr */
     struct se_tls_config *tls;  /* TLS on every connection (conn/tls_config.h); NULL: none */
     const char *tls_servername; /* the name verified and sent as SNI; NULL: host */

@@ -23,7 +23,11 @@ typedef struct se_bench_summary {
 /* The verdict of a run with STATS: its most serious fault, or complete. */
 se_verdict se_bench_verdict(const se_bench_stats *stats);
 
-/* Writes the human report of S to OUT. */
+/* Writes the run's one-line description ("sockecho bench: rr HOST port P,
+ * N connections, ...") to OUT. */
+void se_bench_report_header(FILE *out, const se_bench_options *opt);
+
+/* Writes the human report of S to OUT; nothing with OPT->quiet. */
 void se_bench_report_text(FILE *out, const se_bench_summary *s);
 
 /* Writes S as one JSON object of type "bench" (one line) to OUT. */
@@ -34,6 +38,11 @@ void se_bench_report_merge_text(FILE *out, const se_bench_result *r);
 
 /* Writes the merge R as one JSON object of type "bench_merge" to OUT. */
 void se_bench_report_merge_json(FILE *out, const se_bench_result *r);
+
+/* Writes the "bench" record of a run that ended before it started (for
+ * example HOST did not resolve): its settings, ERROR and VERDICT. */
+void se_bench_report_error_json(FILE *out, const se_bench_options *opt, se_verdict verdict,
+                                const char *error);
 
 /* Writes one interval report: STATS of the interval that ended T_S seconds
  * into the measured window and lasted INTERVAL_S, with OPEN connections
@@ -47,9 +56,9 @@ typedef struct se_bench_progress_mark {
     double t_s;
 } se_bench_progress_mark;
 
-/* Rewrites the progress line on OUT (a terminal): TOTAL so far, T_S seconds
- * into the measured window, rates since MARK (then moved to now), OPEN
- * connections. */
+/* Rewrites the progress line on OUT (a terminal), cut to the terminal's
+ * width: TOTAL so far, T_S seconds into the measured window, rates since
+ * MARK (then moved to now), OPEN connections. */
 void se_bench_report_progress(FILE *out, const se_bench_options *opt, const se_bench_stats *total,
                               double t_s, se_bench_progress_mark *mark, uint64_t open);
 

@@ -35,7 +35,7 @@ se_bench_result *se_bench_result_new(void);
 /* Fills R from OBJ, one "bench" or "bench_merge" record. Returns 0, or -1
  * with a one-line reason in ERR (a missing or malformed field, no
  * histograms, an unknown histogram layout). */
-int se_bench_result_read(se_bench_result *r, const se_json *obj, char *err, size_t err_size);
+int se_bench_result_read(se_bench_result *r, const se_jv *obj, char *err, size_t err_size);
 
 /* Adds FROM to INTO when they can be combined: same mode, same message size.
  * Returns 0, or -1 with a one-line reason in ERR (INTO unchanged). */

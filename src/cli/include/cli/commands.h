@@ -13,9 +13,13 @@
 /* The name errors are reported under: "sockecho client", ... */
 extern const char *se_command_name;
 
-/* Prints "sockecho CMD: MESSAGE (see 'sockecho CMD --help')" on stderr and
- * returns EXIT_USAGE. */
+/* Prints "sockecho CMD: MESSAGE (see 'sockecho CMD --help')" on stderr, one
+ * line (control characters in MESSAGE escaped), and returns EXIT_USAGE. */
 int se_usage_error(const char *fmt, ...);
+
+/* Prints "sockecho CMD: MESSAGE" on stderr, one line (control characters
+ * escaped): a run's error or verdict line. */
+void se_error_line(const char *fmt, ...);
 
 /* 0 when NAME is a backend compiled in, -1 otherwise. */
 int se_check_backend(const char *name);

@@ -29,7 +29,9 @@ typedef struct se_args {
     char name[64];       /* the option as typed, for messages: "--port", "-p" */
 } se_args;
 
-/* Iterates over ARGV[0..ARGC). The strings are borrowed. */
+/* Iterates over ARGV[0..ARGC). The strings are borrowed. A long option may
+ * be abbreviated to any prefix that names one option (--mess: --message);
+ * an ambiguous prefix is an error that lists the candidates. */
 void se_args_init(se_args *a, int argc, char **argv);
 
 /* Returns the next option's id (value in a->value), SE_ARG_POSITIONAL (the
@@ -43,8 +45,10 @@ int se_parse_port(const char *text, int allow_zero, int *out, char *err, size_t 
 int se_parse_uint(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err,
                   size_t err_size);
 
-/* Byte count with an optional K, M, G or T suffix (powers of 1024, an
- * optional trailing "B" or "iB"), within [MIN, MAX]. Returns 0 or -1. */
+/* Byte count with an optional K, M, G or T suffix (powers of 1024, in any
+ * case, optionally followed by "B" or "iB": 64k, 64K, 64KB, 64KiB), within
+ * [MIN, MAX]. Errors name the limit: "...: too large (at most 1 TiB)".
+ * Returns 0 or -1. */
 int se_parse_bytes(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err,
                    size_t err_size);
 

@@ -26,7 +26,6 @@ typedef struct se_client_options {
     /* Optional: each chunk of the echo as it arrives (the library's sink). */
     void (*on_echo)(void *arg, const char *data, size_t len);
     void *echo_arg;
-    struct se_progress *progress; /* live progress line (progress.h); NULL: none */
     /* Reach HOST through this SOCKS5 or HTTP CONNECT proxy (conn/proxy_url.h;
      * borrowed); NULL: directly. */
     const struct se_proxy_url *proxy;
@@ -35,7 +34,17 @@ typedef struct se_client_options {
     const se_sockopts *sockopts;         /* applied to each attempt's socket; NULL: none */
     se_tls_config *tls;                  /* TLS over the connection; NULL: plain TCP */
     const char *tls_servername;          /* the name verified and sent as SNI; NULL: HOST */
+    /* Optional: called every TICK_MS from the start of the session (while
+     * connecting too) with the bytes sent and received so far. It returns
+     * SE_CLIENT_CONTINUE, or SE_CLIENT_INTERRUPT to end the session at once
+     * (connection aborted, verdict interrupted). It may end the payload
+     * (se_payload_end): the client then half-closes as after its last byte. */
+    int (*on_tick)(void *arg, uint64_t sent, uint64_t received);
+    void *tick_arg;
+    uint64_t tick_ms;
 } se_client_options;
+
+enum { SE_CLIENT_CONTINUE, SE_CLIENT_INTERRUPT };
 
 typedef struct se_attempt {
     char address[SE_ADDRSTRLEN]; /* numeric host */

@@ -27,6 +27,7 @@ typedef struct se_payload {
     int owns_file;
     uint64_t produced; /* bytes handed out by se_payload_next() */
     int finished;      /* se_payload_next() has returned 0 */
+    int ending;        /* se_payload_end() was called */
     /* STREAM: bytes [kept_from, produced) live in kept[head, tail). */
     char *kept;
     size_t head, tail, cap;
@@ -45,6 +46,10 @@ int se_payload_stream(se_payload *p, const char *path);
 /* Copies the next bytes to send into BUF (up to CAP). Returns the count, 0
  * at the end of the payload, or an SE_E* code for a read error. */
 long se_payload_next(se_payload *p, char *buf, size_t cap);
+
+/* Ends the payload early: the next se_payload_next() returns 0, as at the
+ * end of a file (client --time). */
+void se_payload_end(se_payload *p);
 
 /* Copies bytes [OFFSET, OFFSET + LEN) into BUF; they must have been handed
  * out already and not released. */

@@ -63,6 +63,11 @@ const char *se_strerror(int code);
  * connection (ECONNRESET, ECONNABORTED, EPIPE, ENOTCONN, ESHUTDOWN). */
 int se_err_is_reset(int code);
 
+/* Nonzero for the errors that are this machine's, not the network's: out
+ * of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or a source
+ * address or port that cannot be assigned (EADDRNOTAVAIL). */
+int se_err_is_local(int code);
+
 /* Translates an OS error number (errno on POSIX, a WSA or Win32 code on
  * Windows) into an SE_E* code. Implemented per OS. */
 int se_translate_sys_error(int sys_error);

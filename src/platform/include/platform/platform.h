@@ -207,6 +207,11 @@ int se_udp_open(const struct sockaddr *addr, int flags, se_socket *out);
 /* Opens an unbound non-blocking UDP socket of FAMILY (a client's). */
 int se_udp_open_client(int family, se_socket *out);
 
+/* Connects a client's UDP socket to ADDR, so that an ICMP port-unreachable
+ * reply to a send comes back from the next se_udp_recv as SE_ECONNREFUSED
+ * (SE_ECONNRESET on Windows). Returns 0 or an error. */
+int se_udp_connect(se_socket sock, const struct sockaddr *addr);
+
 /* Receives one datagram of at most LEN bytes (longer ones are cut). Returns
  * its length, SE_EAGAIN, or an error; FROM receives the sender. Errors that
  * an earlier send's ICMP reply causes (Windows reports them here) come back
@@ -240,6 +245,11 @@ int se_socket_type(se_socket sock);
  * server can hold as many connections as the system lets it. */
 void se_raise_descriptor_limit(void);
 
+/* The same, reporting the limits after the attempt in *SOFT and *HARD
+ * (UINT64_MAX: unlimited). Returns 0, or -1 where the platform has no
+ * per-process descriptor limit (Windows). */
+int se_raise_descriptor_limit_to_hard(uint64_t *soft, uint64_t *hard);
+
 /* Writes the current UTC time as "2026-11-24T15:40:00.123Z" into BUF. */
 void se_utc_timestamp(char *buf, size_t size);
 
@@ -270,11 +280,20 @@ FILE *se_file_open_read(const char *path, int *err);
 /* Opens PATH for binary writing, truncating ("-" is standard output). */
 FILE *se_file_open_write(const char *path, int *err);
 
+/* Nonzero when paths A and B name one existing file (links and other
+ * spellings included); 0 when they differ or either does not exist. */
+int se_same_file(const char *a, const char *b);
+
 /* Returns the SE_E* code for the C library's last error (errno). */
 int se_last_file_error(void);
 
 /* Nonzero when standard error is a terminal (isatty / a console), for live
  * progress lines that must not end up in files or pipes. */
 int se_stderr_is_tty(void);
+
+/* Columns of the terminal standard error shows on (TIOCGWINSZ; the console
+ * screen buffer on Windows), or 0 when unknown. Asked again at each redraw,
+ * so a resized window is followed. */
+int se_stderr_columns(void);
 
 #endif

@@ -4,6 +4,7 @@
 #define SOCKECHO_UTIL_SOCKOPT_TEXT_H
 
 #include "platform/sockopt.h"
+#include "util/json.h"
 
 #include <stdio.h>
 
@@ -16,6 +17,6 @@ void se_sockopts_describe(const se_sockopts_state *s, char *buf, size_t size);
 const char *se_sockopt_error_text(const char *what, int err);
 
 /* Writes ,"socket":{...} (the state as a JSON member) to OUT. */
-void se_sockopts_json(FILE *out, const se_sockopts_state *s);
+void se_sockopts_json(se_json *j, const se_sockopts_state *s);
 
 #endif

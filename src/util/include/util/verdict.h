@@ -22,7 +22,8 @@ typedef enum {
     SE_VERDICT_PROXY_UNREACHABLE,
     SE_VERDICT_PROXY_REFUSED,
     SE_VERDICT_PROXY_AUTH,
-    SE_VERDICT_TLS /* the TLS handshake failed or the peer was rejected */
+    SE_VERDICT_TLS,        /* the TLS handshake failed or the peer was rejected */
+    SE_VERDICT_INTERRUPTED /* the owner stopped the session (Ctrl-C): exit 130 */
 } se_verdict;
 
 /* "complete", "mismatch", ...: static. */

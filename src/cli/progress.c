@@ -1,5 +1,7 @@
 /* The client's live progress line; see progress.h. */
-#include "client/progress.h"
+#include "progress.h"
+
+#include "platform/platform.h"
 
 #include <string.h>
 
@@ -72,6 +74,15 @@ void se_progress_update(se_progress *p, uint64_t sent, uint64_t received, uint64
         n = snprintf(line, sizeof line, "sent %s, echoed %s, %s/s", s, r, rate);
     }
     size_t len = n < 0 ? 0 : (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    /* Never reach the last column: a full line wraps on some terminals, and
+     * a wrapped line cannot be erased with a carriage return. */
+    int columns = se_stderr_columns();
+    size_t room = columns > 1 ? (size_t)columns - 1 : 79;
+    if (len > room)
+        len = room;
+    line[len] = '\0';
+    if (p->width > room)
+        p->width = room;
     /* Overwrite the previous line, padding over what is left of a longer
      * one (no terminal escapes: consoles without them work too). */
     fprintf(p->out, "\r%s%*s", line, p->width > len ? (int)(p->width - len) : 0, "");

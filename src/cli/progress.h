@@ -1,5 +1,6 @@
 /* The client's live progress line: bytes, rate and ETA on one line of a
- * terminal, rewritten in place (carriage return) and erased at the end.
+ * terminal, cut to the terminal's width, rewritten in place (carriage return)
+ * and erased at the end.
  *
  * The caller decides whether there is a terminal (se_stderr_is_tty) and only
  * then hands a progress to the client; nothing here checks. */
