@@ -89,8 +89,8 @@ def test_bad_socket_option_values(ctx):
                        (['--keepalive', '1,2,3,4'], 'three'),
                        (['--keepalive', '1.5s'], 'whole seconds'),
                        (['--dscp', 'af14'], 'DSCP'),
-                       (['--tos', '256'], 'range'),
-                       (['--sndbuf', '10'], 'range'),
+                       (['--tos', '256'], 'too large'),
+                       (['--sndbuf', '10'], 'too small'),
                        (['--bind-device', 'x' * 16], 'interface')):
         for command in (['client'], ['server'], ['bench']):
             extra = ['127.0.0.1', '1'] if command != ['server'] else []
