@@ -8,7 +8,7 @@
  * curl does. */
 #include "tls_schannel.h"
 
-#include "tls_text.h"
+#include "../tls_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,8 +13,8 @@
  * reported as such. */
 #include "tls_schannel.h"
 
-#include "tls.h"
-#include "tls_text.h"
+#include "../tls.h"
+#include "../tls_text.h"
 
 #include <stddef.h>
 #include <stdio.h>
