@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 
+import buildtree
 from harness import (Skip, check, free_port, pattern, run, run_client, run_sockecho,
                      start_server, wait_connectable)
 from tlscerts import Certs
@@ -411,7 +412,7 @@ def _haproxy(ctx, certs, backend_port):
     return proc, port
 
 
-def _through_terminator(ctx, start_terminator):
+def _through_terminator(ctx, start_terminator, slow_client_may_be_cut=False):
     certs = _certs(ctx)
     backend = start_server(ctx, LOCAL + ['--trailer', '4096'], peer=ctx.windows)
     with backend:
@@ -419,6 +420,13 @@ def _through_terminator(ctx, start_terminator):
         try:
             res = _client(ctx, certs, port, ['-s', '64M', '--expect-trailer', '4096', '--json'],
                           timeout=90)
+            if slow_client_may_be_cut and res.rc == 6:
+                # The terminator ended the stream early for a slow reader (a
+                # sanitizer build): the verdict must then say so, truly.
+                doc = _json(res)
+                check(doc['verdict'] == 'truncated' and
+                      doc['bytes_received'] < (64 << 20) + 4096, 'a cut stream: %s', doc)
+                return
             check(res.rc == 0, '64 MiB and the trailer through the terminator: %s',
                   res.describe())
             doc = _json(res)
@@ -440,7 +448,9 @@ def test_tls_through_stunnel(ctx):
         # client over TLS 1.2 through the same stunnel is complete). Not
         # explained yet; recorded in the README's Windows notes.
         raise Skip('the Schannel client through stunnel4 under Wine ends short (README)')
-    _through_terminator(ctx, _stunnel)
+    # stunnel4 was seen ending the stream about 0.5 MB early for a client
+    # slowed down by AddressSanitizer: accepted there, as a true truncated.
+    _through_terminator(ctx, _stunnel, slow_client_may_be_cut=buildtree.Tree(ctx).sanitize)
 
 
 def test_tls_through_haproxy(ctx):
