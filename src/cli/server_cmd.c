@@ -154,23 +154,246 @@ static int parse_fault(const char *text, se_server_options *opt, char *err, size
     return -1;
 }
 
+/* What the command line said beyond the options themselves: which options
+ * were given, for the combination checks. */
+typedef struct server_args {
+    se_server_options opt;
+    se_cli_tls tls;
+    int quiet, verbose;
+    int port_given, proxy_timeout_given;
+    int systemd, inetd, faults;
+} server_args;
+
+/* Adds a CIDR range to LIST (of *COUNT). Returns 0 or a usage exit. */
+static int add_range(const se_args *args, se_cidr *list, size_t *count)
+{
+    char err[160];
+    if (*count == SE_POLICY_MAX_RANGES)
+        return se_usage_error("%s: at most %d ranges", args->name, SE_POLICY_MAX_RANGES);
+    if (se_cidr_parse(args->value, &list[*count], err, sizeof err))
+        return se_usage_error("%s: %s", args->name, err);
+    (*count)++;
+    return 0;
+}
+
+/* The option ID's field of OPT when it is a duration, else NULL. */
+static uint64_t *duration_field(int id, se_server_options *opt)
+{
+    switch (id) {
+    case OPT_DRAIN_TIMEOUT:
+        return &opt->drain_timeout_ms;
+    case OPT_IDLE_TIMEOUT:
+        return &opt->idle_timeout_ms;
+    case OPT_STATS_INTERVAL:
+        return &opt->stats_interval_ms;
+    case OPT_DELAY_AFTER_EOF:
+        return &opt->delay_after_eof_ms;
+    case OPT_PROXY_TIMEOUT:
+        return &opt->proxy_timeout_ms;
+    default:
+        return NULL;
+    }
+}
+
+/* The option ID's field of OPT when it is a count, else NULL. */
+static uint64_t *count_field(int id, se_server_options *opt)
+{
+    switch (id) {
+    case OPT_MAX_CONNS:
+        return &opt->max_conns;
+    case OPT_MAX_PER_SOURCE:
+        return &opt->max_per_source;
+    case OPT_UDP_RATE:
+        return &opt->udp_rate;
+    default:
+        return NULL;
+    }
+}
+
+/* Applies one parsed option (not --help, not a TLS or socket option) to S.
+ * Returns 0 or a usage exit. */
+static int parse_option(int id, const se_args *args, server_args *s)
+{
+    se_server_options *opt = &s->opt;
+    const char *v = args->value;
+    char err[256];
+    uint64_t value, *field;
+    int port;
+    if ((field = duration_field(id, opt)) != NULL) {
+        s->proxy_timeout_given |= id == OPT_PROXY_TIMEOUT;
+        if (se_parse_duration_ms(v, MAX_DURATION_MS, field, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        return 0;
+    }
+    if ((field = count_field(id, opt)) != NULL) {
+        if (se_parse_uint(v, 0, UINT32_MAX, field, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        return 0;
+    }
+    switch (id) {
+    case SE_ARG_POSITIONAL:
+        return se_usage_error("unexpected argument '%.40s'", v);
+    case OPT_PORT:
+        if (se_parse_port(v, 1, &port, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        opt->port = v;
+        s->port_given = 1;
+        return 0;
+    case OPT_BIND:
+        if (!*v)
+            return se_usage_error("%s: empty address", args->name);
+        opt->bind = v;
+        return 0;
+    case OPT_IPV4:
+        opt->family = opt->family == AF_INET6 ? -1 : AF_INET;
+        return 0;
+    case OPT_IPV6:
+        opt->family = opt->family == AF_INET ? -1 : AF_INET6;
+        return 0;
+    case OPT_BACKEND:
+        opt->backend = v;
+        return 0;
+    case OPT_MAX_BUFFER:
+        if (se_parse_bytes(v, 1024, 1ull << 30, &value, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        opt->max_buffer = (size_t)value;
+        return 0;
+    case OPT_TRAILER:
+        if (se_parse_bytes(v, 0, 1ull << 30, &opt->trailer, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        return 0;
+    case OPT_PROXY_PROTOCOL:
+        opt->proxy_protocol = 1;
+        return 0;
+    case OPT_PROXY_FROM:
+        return add_range(args, opt->proxy_from.allow, &opt->proxy_from.allow_count);
+    case OPT_ALLOW:
+        return add_range(args, opt->policy.allow, &opt->policy.allow_count);
+    case OPT_DENY:
+        return add_range(args, opt->policy.deny, &opt->policy.deny_count);
+    case OPT_THREADS:
+        if (se_parse_uint(v, 1, 256, &value, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        opt->threads = (int)value;
+        return 0;
+    case OPT_FAULT:
+        if (s->faults++)
+            return se_usage_error("%s given twice (one fault per server)", args->name);
+        if (parse_fault(v, opt, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        return 0;
+    case OPT_METRICS:
+        opt->metrics = v;
+        return 0;
+    case OPT_JSON:
+        opt->json = 1;
+        return 0;
+    case OPT_SYSTEMD:
+        s->systemd = 1;
+        opt->listen_source = SE_LISTEN_SYSTEMD;
+        return 0;
+    case OPT_INETD:
+        s->inetd = 1;
+        opt->listen_source = SE_LISTEN_INETD;
+        return 0;
+    case OPT_UDP:
+        opt->udp = 1;
+        return 0;
+    case OPT_ONCE:
+        opt->once = 1;
+        return 0;
+    case OPT_QUIET:
+        s->quiet = 1;
+        return 0;
+    case OPT_VERBOSE:
+        s->verbose++;
+        return 0;
+    }
+    return 0;
+}
+
+/* The block that rejects bad combinations (netcat's model). */
+static int check_combinations(const server_args *s)
+{
+    const se_server_options *opt = &s->opt;
+    char err[256];
+    if (opt->family == -1)
+        return se_usage_error("-4 and -6 exclude each other");
+    if (s->quiet && s->verbose)
+        return se_usage_error("-q excludes -v");
+    if (s->systemd && s->inetd)
+        return se_usage_error("--systemd and --inetd exclude each other");
+    if (opt->once && opt->threads > 1)
+        return se_usage_error("--once excludes --threads");
+    if (opt->listen_source != SE_LISTEN_BIND &&
+        (opt->bind || s->port_given || opt->family != AF_UNSPEC))
+        return se_usage_error("--systemd and --inetd exclude --port, --bind, -4 and -6");
+    if (opt->listen_source != SE_LISTEN_BIND && opt->udp)
+        return se_usage_error("--udp excludes --systemd and --inetd (pass a datagram socket)");
+    if (opt->proxy_protocol && !opt->proxy_from.allow_count)
+        return se_usage_error("--proxy-protocol needs --proxy-from CIDR: the proxies to trust");
+    if (!opt->proxy_protocol && opt->proxy_from.allow_count)
+        return se_usage_error("--proxy-from goes with --proxy-protocol");
+    if (!opt->proxy_protocol && s->proxy_timeout_given)
+        return se_usage_error("--proxy-timeout goes with --proxy-protocol");
+    if (opt->proxy_protocol && opt->proxy_timeout_ms == 0)
+        return se_usage_error("--proxy-timeout: must be more than 0");
+    if (opt->udp_rate && !opt->udp)
+        return se_usage_error("--udp-rate needs --udp");
+    if (opt->backend && se_check_backend(opt->backend))
+        return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt->backend,
+                              SOCKECHO_BACKENDS);
+    if (se_cli_tls_check(&s->tls, err, sizeof err))
+        return se_usage_error("%s", err);
+    return 0;
+}
+
+/* Runs the server once the options hold: TLS set up and checked, the socket
+ * library started. Returns the exit code. */
+static int run_server(se_server_options *opt, se_cli_tls *tls)
+{
+    char err[256];
+    se_tls_config *tls_config = NULL;
+    if (se_cli_tls_config(tls, 1, &tls_config, err, sizeof err))
+        return se_usage_error("%s", err);
+    if (tls_config && se_tls_config_selftest(tls_config, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: --tls: %s\n", se_command_name, err);
+        se_tls_config_free(tls_config);
+        return 1;
+    }
+    opt->tls = tls_config;
+    int rc = se_platform_init();
+    if (rc) {
+        fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
+                se_strerror(rc));
+        se_tls_config_free(tls_config);
+        return 1;
+    }
+    /* Parsed once the socket library runs (Windows' getaddrinfo needs it). */
+    if (opt->metrics &&
+        se_server_parse_metrics_addr(opt->metrics, &opt->metrics_addr, err, sizeof err))
+        rc = se_usage_error("--metrics: %s", err);
+    else
+        rc = se_server_run(opt);
+    se_platform_cleanup();
+    se_tls_config_free(tls_config);
+    return rc;
+}
+
 int se_cmd_server(int argc, char **argv)
 {
     se_command_name = "sockecho server";
-    se_server_options opt;
-    memset(&opt, 0, sizeof opt);
-    opt.port = DEFAULT_PORT;
-    opt.family = AF_UNSPEC;
-    opt.max_buffer = 256 * 1024;
-    opt.drain_timeout_ms = 5000;
-    opt.threads = 1;
-    opt.listen_source = SE_LISTEN_BIND;
-    opt.proxy_timeout_ms = 5000;
-    opt.sockopts.tos = -1;
-    int quiet = 0, verbose = 0, port, port_given = 0, proxy_timeout_given = 0;
-    int systemd = 0, inetd = 0, faults = 0;
-    uint64_t value;
-    se_cli_tls tls = {0};
+    server_args s;
+    memset(&s, 0, sizeof s);
+    se_server_options *opt = &s.opt;
+    opt->port = DEFAULT_PORT;
+    opt->family = AF_UNSPEC;
+    opt->max_buffer = 256 * 1024;
+    opt->drain_timeout_ms = 5000;
+    opt->threads = 1;
+    opt->listen_source = SE_LISTEN_BIND;
+    opt->proxy_timeout_ms = 5000;
+    opt->sockopts.tos = -1;
     char err[256];
     se_args args;
     se_args_init(&args, argc, argv);
@@ -180,198 +403,27 @@ int se_cmd_server(int argc, char **argv)
             break;
         if (id == SE_ARG_ERROR)
             return se_usage_error("%s", err);
-        const char *v = args.value;
-        uint64_t *duration = NULL, *count = NULL;
-        int handled = se_sockopt_arg(id, &args, &opt.sockopts);
-        if (handled == EXIT_USAGE)
-            return EXIT_USAGE;
-        if (handled)
-            continue;
-        if (se_cli_tls_is_option(id)) {
-            if (se_cli_tls_parse(&tls, id, args.name, v, err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            continue;
-        }
-        switch (id) {
-        case SE_ARG_POSITIONAL:
-            return se_usage_error("unexpected argument '%.40s'", v);
-        case OPT_PORT:
-            if (se_parse_port(v, 1, &port, err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            opt.port = v;
-            port_given = 1;
-            break;
-        case OPT_BIND:
-            if (!*v)
-                return se_usage_error("%s: empty address", args.name);
-            opt.bind = v;
-            break;
-        case OPT_IPV4:
-            opt.family = opt.family == AF_INET6 ? -1 : AF_INET;
-            break;
-        case OPT_IPV6:
-            opt.family = opt.family == AF_INET ? -1 : AF_INET6;
-            break;
-        case OPT_BACKEND:
-            opt.backend = v;
-            break;
-        case OPT_MAX_BUFFER:
-            if (se_parse_bytes(v, 1024, 1ull << 30, &value, err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            opt.max_buffer = (size_t)value;
-            break;
-        case OPT_TRAILER:
-            if (se_parse_bytes(v, 0, 1ull << 30, &opt.trailer, err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            break;
-        case OPT_DRAIN_TIMEOUT:
-            duration = &opt.drain_timeout_ms;
-            break;
-        case OPT_IDLE_TIMEOUT:
-            duration = &opt.idle_timeout_ms;
-            break;
-        case OPT_STATS_INTERVAL:
-            duration = &opt.stats_interval_ms;
-            break;
-        case OPT_DELAY_AFTER_EOF:
-            duration = &opt.delay_after_eof_ms;
-            break;
-        case OPT_PROXY_TIMEOUT:
-            duration = &opt.proxy_timeout_ms;
-            proxy_timeout_given = 1;
-            break;
-        case OPT_PROXY_PROTOCOL:
-            opt.proxy_protocol = 1;
-            break;
-        case OPT_PROXY_FROM: {
-            se_policy *p = &opt.proxy_from;
-            if (p->allow_count == SE_POLICY_MAX_RANGES)
-                return se_usage_error("%s: at most %d ranges", args.name, SE_POLICY_MAX_RANGES);
-            if (se_cidr_parse(v, &p->allow[p->allow_count], err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            p->allow_count++;
-            break;
-        }
-        case OPT_MAX_CONNS:
-            count = &opt.max_conns;
-            break;
-        case OPT_MAX_PER_SOURCE:
-            count = &opt.max_per_source;
-            break;
-        case OPT_UDP_RATE:
-            count = &opt.udp_rate;
-            break;
-        case OPT_THREADS:
-            if (se_parse_uint(v, 1, 256, &value, err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            opt.threads = (int)value;
-            break;
-        case OPT_ALLOW:
-        case OPT_DENY: {
-            se_policy *p = &opt.policy;
-            size_t *n = id == OPT_ALLOW ? &p->allow_count : &p->deny_count;
-            se_cidr *list = id == OPT_ALLOW ? p->allow : p->deny;
-            if (*n == SE_POLICY_MAX_RANGES)
-                return se_usage_error("%s: at most %d ranges", args.name, SE_POLICY_MAX_RANGES);
-            if (se_cidr_parse(v, &list[*n], err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            (*n)++;
-            break;
-        }
-        case OPT_FAULT:
-            if (faults++)
-                return se_usage_error("%s given twice (one fault per server)", args.name);
-            if (parse_fault(v, &opt, err, sizeof err))
-                return se_usage_error("%s: %s", args.name, err);
-            break;
-        case OPT_METRICS:
-            opt.metrics = v;
-            break;
-        case OPT_JSON:
-            opt.json = 1;
-            break;
-        case OPT_SYSTEMD:
-            systemd = 1;
-            opt.listen_source = SE_LISTEN_SYSTEMD;
-            break;
-        case OPT_INETD:
-            inetd = 1;
-            opt.listen_source = SE_LISTEN_INETD;
-            break;
-        case OPT_UDP:
-            opt.udp = 1;
-            break;
-        case OPT_ONCE:
-            opt.once = 1;
-            break;
-        case OPT_QUIET:
-            quiet = 1;
-            break;
-        case OPT_VERBOSE:
-            verbose++;
-            break;
-        case OPT_HELP:
+        if (id == OPT_HELP) {
             printf(server_usage, SOCKECHO_BACKENDS);
             return 0;
         }
-        if (duration && se_parse_duration_ms(v, MAX_DURATION_MS, duration, err, sizeof err))
-            return se_usage_error("%s: %s", args.name, err);
-        if (count && se_parse_uint(v, 0, UINT32_MAX, count, err, sizeof err))
-            return se_usage_error("%s: %s", args.name, err);
+        int rc = se_sockopt_arg(id, &args, &opt->sockopts);
+        if (rc == EXIT_USAGE)
+            return EXIT_USAGE;
+        if (rc)
+            continue;
+        if (se_cli_tls_is_option(id)) {
+            if (se_cli_tls_parse(&s.tls, id, args.name, args.value, err, sizeof err))
+                return se_usage_error("%s: %s", args.name, err);
+            continue;
+        }
+        rc = parse_option(id, &args, &s);
+        if (rc)
+            return rc;
     }
-    if (opt.family == -1)
-        return se_usage_error("-4 and -6 exclude each other");
-    if (quiet && verbose)
-        return se_usage_error("-q excludes -v");
-    if (systemd && inetd)
-        return se_usage_error("--systemd and --inetd exclude each other");
-    if (opt.once && opt.threads > 1)
-        return se_usage_error("--once excludes --threads");
-    if (opt.listen_source != SE_LISTEN_BIND && (opt.bind || port_given || opt.family != AF_UNSPEC))
-        return se_usage_error("--systemd and --inetd exclude --port, --bind, -4 and -6");
-    if (opt.listen_source != SE_LISTEN_BIND && opt.udp)
-        return se_usage_error("--udp excludes --systemd and --inetd (pass a datagram socket)");
-    if (opt.proxy_protocol && !opt.proxy_from.allow_count)
-        return se_usage_error("--proxy-protocol needs --proxy-from CIDR: the proxies to trust");
-    if (!opt.proxy_protocol && opt.proxy_from.allow_count)
-        return se_usage_error("--proxy-from goes with --proxy-protocol");
-    if (!opt.proxy_protocol && proxy_timeout_given)
-        return se_usage_error("--proxy-timeout goes with --proxy-protocol");
-    if (opt.proxy_protocol && opt.proxy_timeout_ms == 0)
-        return se_usage_error("--proxy-timeout: must be more than 0");
-    if (opt.udp_rate && !opt.udp)
-        return se_usage_error("--udp-rate needs --udp");
-    if (opt.backend && se_check_backend(opt.backend))
-        return se_usage_error("--backend: unknown backend '%.40s' (available: %s)", opt.backend,
-                              SOCKECHO_BACKENDS);
-    if (se_cli_tls_check(&tls, err, sizeof err))
-        return se_usage_error("%s", err);
-    opt.verbosity = quiet ? 0 : 1 + (verbose > 2 ? 2 : verbose);
-    se_tls_config *tls_config = NULL;
-    if (se_cli_tls_config(&tls, 1, &tls_config, err, sizeof err))
-        return se_usage_error("%s", err);
-    if (tls_config && se_tls_config_selftest(tls_config, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: --tls: %s\n", se_command_name, err);
-        se_tls_config_free(tls_config);
-        return 1;
-    }
-    opt.tls = tls_config;
-
-    int rc = se_platform_init();
-    if (rc) {
-        fprintf(stderr, "%s: cannot start the socket library: %s\n", se_command_name,
-                se_strerror(rc));
-        se_tls_config_free(tls_config);
-        return 1;
-    }
-    /* Parsed once the socket library runs (Windows' getaddrinfo needs it). */
-    if (opt.metrics &&
-        se_server_parse_metrics_addr(opt.metrics, &opt.metrics_addr, err, sizeof err)) {
-        se_platform_cleanup();
-        return se_usage_error("--metrics: %s", err);
-    }
-    rc = se_server_run(&opt);
-    se_platform_cleanup();
-    se_tls_config_free(tls_config);
-    return rc;
+    int rc = check_combinations(&s);
+    if (rc)
+        return rc;
+    opt->verbosity = s.quiet ? 0 : 1 + (s.verbose > 2 ? 2 : s.verbose);
+    return run_server(opt, &s.tls);
 }
