@@ -81,175 +81,185 @@ static rates rates_over(const se_bench_stats *s, double secs)
 
 /* ---- JSON ---- */
 
-/* Starts a record: '{', its type and sockecho's version (every record
- * carries it). */
-static void json_record_start(FILE *out, const char *type)
+static void json_hist(se_json *j, const char *name, const se_histogram *h)
 {
-    fprintf(out, "{\"type\":\"%s\",\"version\":\"%s\"", type, SOCKECHO_VERSION);
-}
-
-static void json_hist(FILE *out, const se_histogram *h)
-{
+    static const struct {
+        const char *name;
+        double percentile;
+    } points[] = {{"p50", 50}, {"p90", 90}, {"p99", 99}, {"p999", 99.9}};
+    se_json_object(j, name);
+    se_json_u64(j, "count", h->count);
     if (h->count == 0) {
-        fprintf(out, "{\"count\":0,\"min\":null,\"mean\":null,\"p50\":null,\"p90\":null,"
-                     "\"p99\":null,\"p999\":null,\"max\":null}");
-        return;
+        static const char *const none[] = {"min", "mean", "p50", "p90", "p99", "p999", "max"};
+        for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+            se_json_null(j, none[i]);
+    } else {
+        se_json_num(j, "min", ms(h->min), 4);
+        se_json_num(j, "mean", se_hist_mean(h) / 1e6, 4);
+        for (size_t i = 0; i < sizeof points / sizeof points[0]; i++)
+            se_json_num(j, points[i].name, ms(se_hist_percentile(h, points[i].percentile)), 4);
+        se_json_num(j, "max", ms(h->max), 4);
     }
-    fprintf(out,
-            "{\"count\":%llu,\"min\":%.4f,\"mean\":%.4f,\"p50\":%.4f,\"p90\":%.4f,\"p99\":%.4f,"
-            "\"p999\":%.4f,\"max\":%.4f}",
-            (unsigned long long)h->count, ms(h->min), se_hist_mean(h) / 1e6,
-            ms(se_hist_percentile(h, 50)), ms(se_hist_percentile(h, 90)),
-            ms(se_hist_percentile(h, 99)), ms(se_hist_percentile(h, 99.9)), ms(h->max));
+    se_json_close(j);
 }
 
-static void json_count(FILE *out, const char *name, uint64_t n, double rate, int applies)
+/* NAME and NAME_per_s, or both null when the count does not apply. */
+static void json_count(se_json *j, const char *name, uint64_t n, double rate, int applies)
 {
-    if (applies)
-        fprintf(out, ",\"%s\":%llu,\"%s_per_s\":%.1f", name, (unsigned long long)n, name, rate);
-    else
-        fprintf(out, ",\"%s\":null,\"%s_per_s\":null", name, name);
+    char per_s_name[48];
+    snprintf(per_s_name, sizeof per_s_name, "%s_per_s", name);
+    if (applies) {
+        se_json_u64(j, name, n);
+        se_json_num(j, per_s_name, rate, 1);
+    } else {
+        se_json_null(j, name);
+        se_json_null(j, per_s_name);
+    }
 }
 
-static void json_optional(FILE *out, const char *name, uint64_t v, int present)
+static void json_optional(se_json *j, const char *name, uint64_t v, int present)
 {
     if (present)
-        fprintf(out, ",\"%s\":%llu", name, (unsigned long long)v);
+        se_json_u64(j, name, v);
     else
-        fprintf(out, ",\"%s\":null", name);
+        se_json_null(j, name);
 }
 
 /* The fields final and interval objects share. */
-static void json_measures(FILE *out, se_bench_mode m, const se_bench_stats *s, rates r)
+static void json_measures(se_json *j, se_bench_mode m, const se_bench_stats *s, rates r)
 {
-    json_count(out, "requests", s->requests, r.requests, counts_requests(m));
-    json_count(out, "sessions", s->sessions, r.sessions, m == SE_BENCH_SESSIONS);
-    fprintf(out,
-            ",\"bytes_sent\":%llu,\"bytes_received\":%llu,\"sent_bytes_per_s\":%.1f,"
-            "\"received_bytes_per_s\":%.1f,\"latency_ms\":{",
-            (unsigned long long)s->bytes_sent, (unsigned long long)s->bytes_received, r.sent,
-            r.received);
+    json_count(j, "requests", s->requests, r.requests, counts_requests(m));
+    json_count(j, "sessions", s->sessions, r.sessions, m == SE_BENCH_SESSIONS);
+    se_json_u64(j, "bytes_sent", s->bytes_sent);
+    se_json_u64(j, "bytes_received", s->bytes_received);
+    se_json_num(j, "sent_bytes_per_s", r.sent, 1);
+    se_json_num(j, "received_bytes_per_s", r.received, 1);
+    se_json_object(j, "latency_ms");
     for (int p = 0; p < SE_PHASES; p++) {
-        fprintf(out, "%s\"%s\":", p ? "," : "", se_phase_name((se_phase)p));
         if (phase_applies(m, (se_phase)p))
-            json_hist(out, &s->latency[p]);
+            json_hist(j, se_phase_name((se_phase)p), &s->latency[p]);
         else
-            fprintf(out, "null");
+            se_json_null(j, se_phase_name((se_phase)p));
     }
-    fprintf(out, "}");
+    se_json_close(j);
 }
 
 /* The lossless form of H: exact count, sum, min and max (ns), and every
  * non-empty bucket as [index, count] (docs/json.md, histograms). */
-static void json_hist_buckets(FILE *out, const se_histogram *h)
+static void json_hist_buckets(se_json *j, const char *name, const se_histogram *h)
 {
-    fprintf(out, "{\"count\":%llu,\"sum\":%llu", (unsigned long long)h->count,
-            (unsigned long long)h->sum);
-    if (h->count)
-        fprintf(out, ",\"min\":%llu,\"max\":%llu", (unsigned long long)h->min,
-                (unsigned long long)h->max);
-    else
-        fprintf(out, ",\"min\":null,\"max\":null");
-    fprintf(out, ",\"buckets\":[");
-    for (size_t i = h->lo, first = 1; h->count && i <= h->hi; i++) {
+    se_json_object(j, name);
+    se_json_u64(j, "count", h->count);
+    se_json_u64(j, "sum", h->sum);
+    json_optional(j, "min", h->min, h->count != 0);
+    json_optional(j, "max", h->max, h->count != 0);
+    se_json_array(j, "buckets");
+    for (size_t i = h->lo; h->count && i <= h->hi; i++) {
         if (h->buckets[i]) {
-            fprintf(out, "%s[%zu,%llu]", first ? "" : ",", i, (unsigned long long)h->buckets[i]);
-            first = 0;
+            se_json_array(j, NULL);
+            se_json_u64(j, NULL, i);
+            se_json_u64(j, NULL, h->buckets[i]);
+            se_json_close(j);
         }
     }
-    fprintf(out, "]}");
+    se_json_close(j);
+    se_json_close(j);
 }
 
-static void json_histograms(FILE *out, se_bench_mode m, const se_bench_stats *s)
+static void json_histograms(se_json *j, se_bench_mode m, const se_bench_stats *s)
 {
-    fprintf(out,
-            ",\"histograms\":{\"layout\":{\"type\":\"log-linear\",\"unit\":\"ns\","
-            "\"sub_bucket_bits\":%d,\"max_bits\":%d}",
-            SE_HIST_SUB_BITS, SE_HIST_MAX_BITS);
+    se_json_object(j, "histograms");
+    se_json_object(j, "layout");
+    se_json_str(j, "type", "log-linear");
+    se_json_str(j, "unit", "ns");
+    se_json_int(j, "sub_bucket_bits", SE_HIST_SUB_BITS);
+    se_json_int(j, "max_bits", SE_HIST_MAX_BITS);
+    se_json_close(j);
     for (int p = 0; p < SE_PHASES; p++) {
-        fprintf(out, ",\"%s\":", se_phase_name((se_phase)p));
         if (phase_applies(m, (se_phase)p))
-            json_hist_buckets(out, &s->latency[p]);
+            json_hist_buckets(j, se_phase_name((se_phase)p), &s->latency[p]);
         else
-            fprintf(out, "null");
+            se_json_null(j, se_phase_name((se_phase)p));
     }
-    fprintf(out, "}");
+    se_json_close(j);
 }
 
-static void json_time(FILE *out, const char *name, uint64_t ns)
+static void json_time(se_json *j, const char *name, uint64_t ns)
 {
     char when[40];
     se_rfc3339_format(ns, when, sizeof when);
-    fprintf(out, ",\"%s\":\"%s\"", name, when);
+    se_json_str(j, name, when);
 }
 
-static void json_errors(FILE *out, const se_bench_stats *s)
+static void json_errors(se_json *j, const se_bench_stats *s)
 {
-    fprintf(out, ",\"errors\":{");
+    se_json_object(j, "errors");
     for (int i = 0; i < SE_FAULT_KINDS; i++)
-        fprintf(out, "%s\"%s\":%llu", i ? "," : "", se_fault_name((se_fault)i),
-                (unsigned long long)s->faults[i]);
-    fprintf(out, "}");
+        se_json_u64(j, se_fault_name((se_fault)i), s->faults[i]);
+    se_json_close(j);
 }
 
-/* What final and merged records end with. */
-static void json_tail(FILE *out, se_bench_mode m, const se_bench_stats *s, uint64_t open_peak,
+/* What final and merged records end with; ends the record. */
+static void json_tail(se_json *j, se_bench_mode m, const se_bench_stats *s, uint64_t open_peak,
                       se_verdict verdict)
 {
-    json_histograms(out, m, s);
-    fprintf(out,
-            ",\"connections\":{\"opened\":%llu,\"complete\":%llu,\"failed\":%llu,"
-            "\"open_peak\":%llu}",
-            (unsigned long long)s->opened, (unsigned long long)s->complete,
-            (unsigned long long)s->failed, (unsigned long long)open_peak);
-    json_errors(out, s);
-    fprintf(out, ",\"first_error\":");
-    if (s->first_error[0])
-        se_json_string(out, s->first_error);
-    else
-        fprintf(out, "null");
-    fprintf(out, ",\"verdict\":\"%s\",\"exit_code\":%d}\n", se_verdict_name(verdict),
-            se_verdict_exit_code(verdict));
+    json_histograms(j, m, s);
+    se_json_object(j, "connections");
+    se_json_u64(j, "opened", s->opened);
+    se_json_u64(j, "complete", s->complete);
+    se_json_u64(j, "failed", s->failed);
+    se_json_u64(j, "open_peak", open_peak);
+    se_json_close(j);
+    json_errors(j, s);
+    se_json_str(j, "first_error", s->first_error[0] ? s->first_error : NULL);
+    se_json_str(j, "verdict", se_verdict_name(verdict));
+    se_json_int(j, "exit_code", se_verdict_exit_code(verdict));
+    se_json_end(j);
 }
 
 void se_bench_report_json(FILE *out, const se_bench_summary *sum)
 {
     const se_bench_options *o = sum->opt;
     const se_bench_stats *s = sum->stats;
-    json_record_start(out, "bench");
-    fprintf(out, ",\"started\":");
-    if (o->started)
-        se_json_string(out, o->started);
+    se_json j;
+    se_json_record(&j, out, "bench");
+    se_json_str(&j, "started", o->started);
+    se_json_str(&j, "mode", se_bench_mode_name(o->mode));
+    se_json_str(&j, "host", o->host);
+    if (o->port)
+        se_json_int(&j, "port", atoi(o->port));
     else
-        fprintf(out, "null");
-    fprintf(out, ",\"mode\":\"%s\",\"host\":", se_bench_mode_name(o->mode));
-    se_json_string(out, o->host);
-    fprintf(out, ",\"port\":%s,\"threads\":%llu,\"conns\":%llu", o->port,
-            (unsigned long long)o->threads, (unsigned long long)o->conns);
-    json_optional(out, "size", o->size, counts_requests(o->mode) || o->mode == SE_BENCH_SESSIONS);
-    json_optional(out, "rate", o->rate, o->mode == SE_BENCH_RATE);
-    json_optional(out, "bytes", o->bytes, o->mode == SE_BENCH_BULK && o->bytes);
-    json_optional(out, "count", o->count, o->count != 0);
-    fprintf(out, ",\"seed\":%llu,\"duration_s\":%.3f,\"warmup_s\":%.3f,\"elapsed_s\":%.4f",
-            (unsigned long long)o->seed, (double)o->duration_ms / 1000, (double)o->warmup_ms / 1000,
-            sum->elapsed_s);
+        se_json_null(&j, "port");
+    se_json_u64(&j, "threads", o->threads);
+    se_json_u64(&j, "conns", o->conns);
+    json_optional(&j, "size", o->size, counts_requests(o->mode) || o->mode == SE_BENCH_SESSIONS);
+    json_optional(&j, "rate", o->rate, o->mode == SE_BENCH_RATE);
+    json_optional(&j, "bytes", o->bytes, o->mode == SE_BENCH_BULK && o->bytes);
+    json_optional(&j, "count", o->count, o->count != 0);
+    se_json_u64(&j, "seed", o->seed);
+    se_json_num(&j, "duration_s", (double)o->duration_ms / 1000, 3);
+    se_json_num(&j, "warmup_s", (double)o->warmup_ms / 1000, 3);
+    se_json_num(&j, "elapsed_s", sum->elapsed_s, 4);
     if (o->start_at_ns)
-        json_time(out, "start_at", o->start_at_ns);
+        json_time(&j, "start_at", o->start_at_ns);
     else
-        fprintf(out, ",\"start_at\":null");
-    json_time(out, "window_start", sum->window_start_ns);
+        se_json_null(&j, "start_at");
+    json_time(&j, "window_start", sum->window_start_ns);
     /* A run that ended before its window began has an empty window. */
-    json_time(out, "window_end",
+    json_time(&j, "window_end",
               sum->window_end_ns > sum->window_start_ns ? sum->window_end_ns
                                                         : sum->window_start_ns);
-    json_measures(out, o->mode, s, rates_over(s, sum->elapsed_s));
-    if (o->tls)
-        fprintf(out, ",\"tls\":{\"handshakes\":%llu,\"resumed\":%llu,\"handshakes_per_s\":%.1f}",
-                (unsigned long long)s->tls_handshakes, (unsigned long long)s->tls_resumed,
-                per_s(s->tls_handshakes, sum->elapsed_s));
-    else
-        fprintf(out, ",\"tls\":null");
-    json_tail(out, o->mode, s, sum->open_peak, sum->verdict);
+    json_measures(&j, o->mode, s, rates_over(s, sum->elapsed_s));
+    if (o->tls) {
+        se_json_object(&j, "tls");
+        se_json_u64(&j, "handshakes", s->tls_handshakes);
+        se_json_u64(&j, "resumed", s->tls_resumed);
+        se_json_num(&j, "handshakes_per_s", per_s(s->tls_handshakes, sum->elapsed_s), 1);
+        se_json_close(&j);
+    } else {
+        se_json_null(&j, "tls");
+    }
+    json_tail(&j, o->mode, s, sum->open_peak, sum->verdict);
 }
 
 /* ---- text ---- */
@@ -379,22 +389,23 @@ void se_bench_report_merge_text(FILE *out, const se_bench_result *r)
 
 void se_bench_report_merge_json(FILE *out, const se_bench_result *r)
 {
-    json_record_start(out, "bench_merge");
-    fprintf(out, ",\"inputs\":%llu,\"mode\":\"%s\"", (unsigned long long)r->inputs,
-            se_bench_mode_name(r->mode));
-    json_optional(out, "size", r->size, r->has_size);
-    fprintf(out, ",\"threads\":%llu,\"conns\":%llu", (unsigned long long)r->threads,
-            (unsigned long long)r->conns);
-    json_optional(out, "rate", r->rate, r->mode == SE_BENCH_RATE);
-    json_time(out, "first_start", r->first_start_ns);
-    json_time(out, "last_start", r->last_start_ns);
-    json_time(out, "first_end", r->first_end_ns);
-    json_time(out, "last_end", r->last_end_ns);
-    fprintf(out, ",\"common_s\":%.6f,\"start_skew_s\":%.6f,\"end_skew_s\":%.6f",
-            se_bench_result_common_s(r), spread_s(r->first_start_ns, r->last_start_ns),
-            spread_s(r->first_end_ns, r->last_end_ns));
-    json_measures(out, r->mode, &r->stats, merged_rates(r));
-    json_tail(out, r->mode, &r->stats, r->open_peak, r->verdict);
+    se_json j;
+    se_json_record(&j, out, "bench_merge");
+    se_json_u64(&j, "inputs", r->inputs);
+    se_json_str(&j, "mode", se_bench_mode_name(r->mode));
+    json_optional(&j, "size", r->size, r->has_size);
+    se_json_u64(&j, "threads", r->threads);
+    se_json_u64(&j, "conns", r->conns);
+    json_optional(&j, "rate", r->rate, r->mode == SE_BENCH_RATE);
+    json_time(&j, "first_start", r->first_start_ns);
+    json_time(&j, "last_start", r->last_start_ns);
+    json_time(&j, "first_end", r->first_end_ns);
+    json_time(&j, "last_end", r->last_end_ns);
+    se_json_num(&j, "common_s", se_bench_result_common_s(r), 6);
+    se_json_num(&j, "start_skew_s", spread_s(r->first_start_ns, r->last_start_ns), 6);
+    se_json_num(&j, "end_skew_s", spread_s(r->first_end_ns, r->last_end_ns), 6);
+    json_measures(&j, r->mode, &r->stats, merged_rates(r));
+    json_tail(&j, r->mode, &r->stats, r->open_peak, r->verdict);
 }
 
 /* "246913 req/s  p50 0.198  p99 0.410 ms  120.6 MiB/s  open 50  errors 0" */
@@ -423,13 +434,15 @@ void se_bench_report_interval(FILE *out, const se_bench_options *opt, const se_b
                               double t_s, double interval_s, uint64_t open, int json)
 {
     if (json) {
-        json_record_start(out, "bench_interval");
-        fprintf(out, ",\"mode\":\"%s\",\"t_s\":%.3f,\"interval_s\":%.3f",
-                se_bench_mode_name(opt->mode), t_s, interval_s);
-        json_measures(out, opt->mode, s, rates_over(s, interval_s));
-        fprintf(out, ",\"open_conns\":%llu", (unsigned long long)open);
-        json_errors(out, s);
-        fprintf(out, "}\n");
+        se_json j;
+        se_json_record(&j, out, "bench_interval");
+        se_json_str(&j, "mode", se_bench_mode_name(opt->mode));
+        se_json_num(&j, "t_s", t_s, 3);
+        se_json_num(&j, "interval_s", interval_s, 3);
+        json_measures(&j, opt->mode, s, rates_over(s, interval_s));
+        se_json_u64(&j, "open_conns", open);
+        json_errors(&j, s);
+        se_json_end(&j);
     } else {
         char line[256];
         text_line(line, sizeof line, opt->mode, ops_of(opt->mode, s), s->bytes_received, interval_s,
