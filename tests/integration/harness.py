@@ -92,7 +92,7 @@ class Context:
         args = [str(a) for a in args]
         if (self.backend and not peer and args and
                 args[0] in ('server', 'client', 'bench') and
-                '--backend' not in args):
+                args[1:2] != ['merge'] and '--backend' not in args):
             args = [args[0], '--backend', self.backend] + args[1:]
         if peer:
             if not self.peer:
