@@ -1,10 +1,11 @@
 /* Bench orchestration: resolve once, start one worker thread (event loop)
  * per --threads, and on this thread an event loop of its own that waits for
  * them, forwards Ctrl-C, and gathers their stats for interval reports and the
- * progress line; at the end, merge and report. */
+ * progress line, and serves --metrics; at the end, merge and report. */
 #include "bench/bench.h"
 
 #include "bench/report.h"
+#include "metrics.h"
 #include "window.h"
 #include "worker.h"
 
@@ -50,6 +51,7 @@ typedef struct bench_run {
     se_bench_stats *total, *interval;
     se_bench_progress_mark mark;
     int progress_shown;
+    se_http_responder *metrics; /* --metrics; NULL: none */
 } bench_run;
 
 static void fail(const char *what, int err)
@@ -118,6 +120,41 @@ static void on_progress(se_loop *loop, se_timer *t)
     (void)se_timer_start(loop, t, PROGRESS_MS);
 }
 
+/* A scrape of --metrics: the run so far. */
+static char *render_metrics(void *data, size_t *len)
+{
+    bench_run *r = data;
+    se_bench_live live = {r->opt,
+                          r->total,
+                          collect(r),
+                          se_bench_window_wall(&r->window, r->shared.measure_start_ns),
+                          se_loop_backend_name(r->loop),
+                          r->metrics};
+    return se_bench_metrics_render(&live, len);
+}
+
+/* Serves --metrics on this thread's loop. Returns 0 (also without
+ * --metrics), or an error after saying why. */
+static int start_metrics(bench_run *r)
+{
+    const se_bench_options *opt = r->opt;
+    if (!opt->metrics)
+        return 0;
+    se_socket sock;
+    int err = se_bench_metrics_listen(opt, &sock);
+    if (!err && !(r->metrics = se_http_responder_start(r->loop, sock, render_metrics, r)))
+        err = SE_ENOMEM;
+    if (err) {
+        char why[300];
+        snprintf(why, sizeof why, "cannot serve metrics on %s: %s", opt->metrics,
+                 se_strerror(err));
+        fprintf(stderr, "sockecho bench: %s\n", why);
+        if (opt->json)
+            se_bench_report_error_json(stdout, opt, SE_VERDICT_ERROR, why);
+    }
+    return err;
+}
+
 static void stop_waiting(bench_run *r)
 {
     se_timer_stop(r->loop, &r->interval_timer);
@@ -162,7 +199,7 @@ static int start_workers(bench_run *r)
 {
     const se_bench_options *opt = r->opt;
     unsigned n = (unsigned)opt->threads;
-    int collecting = opt->interval_ms || opt->progress;
+    int collecting = opt->interval_ms || opt->progress || opt->metrics;
     for (unsigned i = 0; i < n; i++) {
         se_bench_worker *w = &r->workers[i];
         int err = 0;
@@ -277,6 +314,12 @@ static int run_workers(bench_run *r)
     se_bench_window_plan(&r->window, opt, se_now_ns(), se_wall_ns());
     r->shared.measure_start_ns = r->window.start_ns;
     r->shared.end_ns = r->window.end_ns;
+    if (start_metrics(r) != 0) {
+        se_async_close(r->loop, &r->stop_signal);
+        se_async_close(r->loop, &r->worker_done);
+        se_loop_free(r->loop);
+        return se_verdict_exit_code(SE_VERDICT_ERROR);
+    }
     int failed = start_workers(r) != 0;
     if (failed)
         request_stop(r);
@@ -286,6 +329,8 @@ static int run_workers(bench_run *r)
     if (stop_signals)
         se_stop_signals_restore();
     int rc = finish(r, failed);
+    if (r->metrics)
+        se_http_responder_stop(r->metrics);
     se_async_close(r->loop, &r->stop_signal);
     se_async_close(r->loop, &r->worker_done);
     se_loop_free(r->loop);

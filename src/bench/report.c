@@ -37,7 +37,7 @@ static int counts_requests(se_bench_mode m)
     return m == SE_BENCH_RR || m == SE_BENCH_RATE;
 }
 
-static int phase_applies(se_bench_mode m, se_phase p)
+int se_bench_phase_applies(se_bench_mode m, se_phase p)
 {
     if (p == SE_PHASE_CONNECT)
         return 1;
@@ -136,7 +136,7 @@ static void json_measures(se_json *j, se_bench_mode m, const se_bench_stats *s, 
     se_json_num(j, "received_bytes_per_s", r.received, 1);
     se_json_object(j, "latency_ms");
     for (int p = 0; p < SE_PHASES; p++) {
-        if (phase_applies(m, (se_phase)p))
+        if (se_bench_phase_applies(m, (se_phase)p))
             json_hist(j, se_phase_name((se_phase)p), &s->latency[p]);
         else
             se_json_null(j, se_phase_name((se_phase)p));
@@ -176,7 +176,7 @@ static void json_histograms(se_json *j, se_bench_mode m, const se_bench_stats *s
     se_json_int(j, "max_bits", SE_HIST_MAX_BITS);
     se_json_close(j);
     for (int p = 0; p < SE_PHASES; p++) {
-        if (phase_applies(m, (se_phase)p))
+        if (se_bench_phase_applies(m, (se_phase)p))
             json_hist_buckets(j, se_phase_name((se_phase)p), &s->latency[p]);
         else
             se_json_null(j, se_phase_name((se_phase)p));
@@ -304,7 +304,7 @@ static void text_body(FILE *out, se_bench_mode m, const se_bench_stats *s, rates
     fprintf(out, "%-13s sent %.1f MiB/s, received and verified %.1f MiB/s\n", "throughput",
             r.sent / MIB, r.received / MIB);
     for (int p = 0; p < SE_PHASES; p++)
-        if (phase_applies(m, (se_phase)p))
+        if (se_bench_phase_applies(m, (se_phase)p))
             text_hist(out, labels[p], &s->latency[p]);
     if (s->tls_handshakes)
         fprintf(out, "%-13s %llu handshakes (%.0f/s), %llu resumed\n", "tls",

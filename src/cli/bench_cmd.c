@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/sockopt_args.h"
+#include "metrics/responder.h"
 #include "tls_options.h"
 #include "util/rfc3339.h"
 #include "platform/platform.h"
@@ -42,6 +43,7 @@ enum {
     OPT_TIMEOUT,
     OPT_INTERVAL,
     OPT_JSON,
+    OPT_METRICS,
     OPT_BACKEND,
     OPT_QUIET,
     OPT_VERBOSE,
@@ -76,6 +78,7 @@ static const char bench_usage[] =
     "      --tls, --tls-insecure, --tls-ca FILE, --tls-servername NAME, --tls-alpn L,\n"
     "      --tls-min V, --tls-resume  TLS as the client's; resume TLS sessions\n"
     "      --json, --interval T  JSON (NDJSON with --interval); report every T too\n"
+    "      --metrics ADDR:PORT serve Prometheus metrics on GET /metrics while running\n"
     "      --backend NAME      event loop backend: %s\n"
     "  -p, --port PORT, -4, -6 port (or PORT after HOST); IPv4 / IPv6 only\n"
     "  -q, --quiet, -v, --verbose  errors only (the exit code tells); or the plan too\n"
@@ -114,6 +117,7 @@ static const se_optdef bench_options[] = {
     {"timeout", 0, 1, OPT_TIMEOUT},
     {"interval", 0, 1, OPT_INTERVAL},
     {"json", 0, 0, OPT_JSON},
+    {"metrics", 0, 1, OPT_METRICS},
     {"backend", 0, 1, OPT_BACKEND},
     {"tls", 0, 0, SE_OPT_TLS},
     {"tls-ca", 0, 1, SE_OPT_TLS_CA},
@@ -357,15 +361,21 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
     case OPT_BACKEND:
         opt->backend = v;
         return 0;
+    case OPT_METRICS:
+        if (se_http_parse_listen_addr(v, &opt->metrics_addr, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        opt->metrics = v;
+        return 0;
     }
     return 0;
 }
 
 /* Descriptors the run needs besides its connections: standard streams, the
- * orchestrator's and each worker's loop and wake-up sockets, a margin. */
+ * orchestrator's and each worker's loop and wake-up sockets, a margin, and
+ * with --metrics its listener and clients. */
 static uint64_t descriptors_needed(const se_bench_options *opt)
 {
-    return opt->conns + 16 + 4 * opt->threads;
+    return opt->conns + 16 + 4 * opt->threads + (opt->metrics ? 9 : 0);
 }
 
 /* Raises the soft descriptor limit to the hard one, then refuses a run whose

@@ -2,6 +2,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/sockopt_args.h"
+#include "metrics/responder.h"
 #include "platform/platform.h"
 #include "server/server.h"
 #include "tls_options.h"
@@ -371,7 +372,7 @@ static int run_server(se_server_options *opt, se_cli_tls *tls)
     }
     /* Parsed once the socket library runs (Windows' getaddrinfo needs it). */
     if (opt->metrics &&
-        se_server_parse_metrics_addr(opt->metrics, &opt->metrics_addr, err, sizeof err))
+        se_http_parse_listen_addr(opt->metrics, &opt->metrics_addr, err, sizeof err))
         rc = se_usage_error("--metrics: %s", err);
     else
         rc = se_server_run(opt);

@@ -3,8 +3,8 @@
 #include "metrics.h"
 
 #include "loop/loop.h"
+#include "metrics/exposition.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,7 @@ typedef struct lag_probe {
 } lag_probe;
 
 struct se_metrics {
-    se_metrics_http *http;
+    se_http_responder *http;
     lag_probe *probes; /* one per worker */
     int probe_count;
     uint64_t start_wall_ns;
@@ -56,39 +56,6 @@ static int start_probes(se_metrics *m, server *srv)
 }
 
 /* ---- the listener ---- */
-
-int se_server_parse_metrics_addr(const char *text, struct sockaddr_storage *out, char *err,
-                                 size_t err_size)
-{
-    char host[SE_ADDRSTRLEN + 2];
-    const char *colon = strrchr(text, ':'), *port = colon ? colon + 1 : "";
-    size_t host_len = colon ? (size_t)(colon - text) : 0;
-    int bracketed = colon && text[0] == '[' && host_len >= 2 && text[host_len - 1] == ']';
-    if (bracketed) {
-        text++;
-        host_len -= 2;
-    }
-    size_t digits = strspn(port, "0123456789");
-    if (!colon || digits == 0 || digits > 5 || port[digits] || atoi(port) > 65535 ||
-        host_len >= sizeof host || (!bracketed && memchr(text, ':', host_len))) {
-        snprintf(err, err_size, "expected ADDR:PORT (127.0.0.1:9100, [::1]:9100, :9100)");
-        return -1;
-    }
-    memcpy(host, text, host_len);
-    host[host_len] = '\0';
-    struct addrinfo hints, *list;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-    if (getaddrinfo(host_len ? host : "0.0.0.0", port, &hints, &list) != 0) {
-        snprintf(err, err_size, "'%.40s' is not a numeric IPv4 or IPv6 address", host);
-        return -1;
-    }
-    memset(out, 0, sizeof *out);
-    memcpy(out, list->ai_addr, list->ai_addrlen);
-    freeaddrinfo(list);
-    return 0;
-}
 
 static void print_metrics_address(server *srv, se_socket sock)
 {
@@ -137,7 +104,7 @@ int se_metrics_start(server *srv)
         return 1;
     }
     print_metrics_address(srv, sock);
-    if (!(m->http = se_metrics_http_start(srv->workers[0].loop, sock, render, srv)) ||
+    if (!(m->http = se_http_responder_start(srv->workers[0].loop, sock, render, srv)) ||
         (err = start_probes(m, srv)) != 0) {
         se_server_log(srv, 0, "cannot serve metrics: %s", se_strerror(m->http ? err : SE_ENOMEM));
         return 1;
@@ -153,7 +120,7 @@ void se_metrics_stop(server *srv)
     for (int i = 0; i < m->probe_count; i++)
         se_timer_stop(m->probes[i].w->loop, &m->probes[i].timer);
     if (m->http)
-        se_metrics_http_stop(m->http);
+        se_http_responder_stop(m->http);
     free(m->probes);
     free(m);
     srv->metrics = NULL;
@@ -161,119 +128,70 @@ void se_metrics_stop(server *srv)
 
 /* ---- exposition ---- */
 
-typedef struct text {
-    char *buf;
-    size_t len, cap;
-    int failed;
-} text;
-
-static void put(text *t, const char *fmt, ...)
-{
-    for (int tries = 0; tries < 2 && !t->failed; tries++) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = 1;
-        } else if ((size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        } else {
-            size_t cap = (t->cap + (size_t)n) * 2;
-            char *bigger = realloc(t->buf, cap);
-            if (!bigger)
-                t->failed = 1;
-            else
-                t->buf = bigger, t->cap = cap;
-        }
-    }
-}
-
-static void family(text *t, const char *name, const char *type, const char *help)
-{
-    put(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void sample(text *t, const char *name, const char *labels, uint64_t v)
-{
-    put(t, "%s%s %llu\n", name, labels, (unsigned long long)v);
-}
-
 #define STAT(field) ((uint64_t)SE_STAT_GET(&srv->stats, field))
 
-static void connection_metrics(text *t, server *srv)
+static void connection_metrics(se_expo *t, server *srv)
 {
-    family(t, "sockecho_connections_open", "gauge", "Connections open now.");
-    sample(t, "sockecho_connections_open", "", STAT(open));
-    family(t, "sockecho_connections_total", "counter", "Connections accepted since the start.");
-    sample(t, "sockecho_connections_total", "", STAT(total));
-    family(t, "sockecho_connections_ended_total", "counter",
+    se_expo_family(t, "sockecho_connections_open", "gauge", "Connections open now.");
+    se_expo_sample(t, "sockecho_connections_open", "", STAT(open));
+    se_expo_family(t, "sockecho_connections_total", "counter", "Connections accepted since the start.");
+    se_expo_sample(t, "sockecho_connections_total", "", STAT(total));
+    se_expo_family(t, "sockecho_connections_ended_total", "counter",
            "Connections that ended, by outcome (idle_evicted: --idle-timeout).");
-    sample(t, "sockecho_connections_ended_total", "{outcome=\"complete\"}", STAT(complete));
-    sample(t, "sockecho_connections_ended_total", "{outcome=\"reset\"}", STAT(reset));
-    sample(t, "sockecho_connections_ended_total", "{outcome=\"aborted\"}", STAT(aborted));
-    sample(t, "sockecho_connections_ended_total", "{outcome=\"failed\"}", STAT(failed));
-    sample(t, "sockecho_connections_ended_total", "{outcome=\"idle_evicted\"}", STAT(idle_evicted));
-    family(t, "sockecho_connections_refused_total", "counter",
+    se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"complete\"}", STAT(complete));
+    se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"reset\"}", STAT(reset));
+    se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"aborted\"}", STAT(aborted));
+    se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"failed\"}", STAT(failed));
+    se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"idle_evicted\"}", STAT(idle_evicted));
+    se_expo_family(t, "sockecho_connections_refused_total", "counter",
            "Connections closed at once, by reason (policy: --allow/--deny; per_source: "
            "--max-per-source).");
-    sample(t, "sockecho_connections_refused_total", "{reason=\"policy\"}", STAT(refused_policy));
-    sample(t, "sockecho_connections_refused_total", "{reason=\"per_source\"}",
+    se_expo_sample(t, "sockecho_connections_refused_total", "{reason=\"policy\"}", STAT(refused_policy));
+    se_expo_sample(t, "sockecho_connections_refused_total", "{reason=\"per_source\"}",
            STAT(refused_source));
-    family(t, "sockecho_accept_pauses_total", "counter",
+    se_expo_family(t, "sockecho_accept_pauses_total", "counter",
            "Times accepting paused, by reason (descriptors: out of descriptors or memory; "
            "max_conns: --max-conns reached).");
-    sample(t, "sockecho_accept_pauses_total", "{reason=\"descriptors\"}", STAT(paused_descriptors));
-    sample(t, "sockecho_accept_pauses_total", "{reason=\"max_conns\"}", STAT(paused_max_conns));
-    family(t, "sockecho_received_bytes_total", "counter", "TCP payload bytes received.");
-    sample(t, "sockecho_received_bytes_total", "", STAT(bytes_in));
-    family(t, "sockecho_sent_bytes_total", "counter", "TCP payload bytes echoed.");
-    sample(t, "sockecho_sent_bytes_total", "", STAT(bytes_out));
+    se_expo_sample(t, "sockecho_accept_pauses_total", "{reason=\"descriptors\"}", STAT(paused_descriptors));
+    se_expo_sample(t, "sockecho_accept_pauses_total", "{reason=\"max_conns\"}", STAT(paused_max_conns));
+    se_expo_family(t, "sockecho_received_bytes_total", "counter", "TCP payload bytes received.");
+    se_expo_sample(t, "sockecho_received_bytes_total", "", STAT(bytes_in));
+    se_expo_family(t, "sockecho_sent_bytes_total", "counter", "TCP payload bytes echoed.");
+    se_expo_sample(t, "sockecho_sent_bytes_total", "", STAT(bytes_out));
 }
 
-static void udp_metrics(text *t, server *srv)
+static void udp_metrics(se_expo *t, server *srv)
 {
-    family(t, "sockecho_udp_received_datagrams_total", "counter", "UDP datagrams received.");
-    sample(t, "sockecho_udp_received_datagrams_total", "", STAT(udp_in));
-    family(t, "sockecho_udp_sent_datagrams_total", "counter", "UDP datagrams echoed.");
-    sample(t, "sockecho_udp_sent_datagrams_total", "", STAT(udp_out));
-    family(t, "sockecho_udp_dropped_datagrams_total", "counter",
+    se_expo_family(t, "sockecho_udp_received_datagrams_total", "counter", "UDP datagrams received.");
+    se_expo_sample(t, "sockecho_udp_received_datagrams_total", "", STAT(udp_in));
+    se_expo_family(t, "sockecho_udp_sent_datagrams_total", "counter", "UDP datagrams echoed.");
+    se_expo_sample(t, "sockecho_udp_sent_datagrams_total", "", STAT(udp_out));
+    se_expo_family(t, "sockecho_udp_dropped_datagrams_total", "counter",
            "UDP datagrams not echoed (--udp-rate, full send buffer).");
-    sample(t, "sockecho_udp_dropped_datagrams_total", "", STAT(udp_dropped));
+    se_expo_sample(t, "sockecho_udp_dropped_datagrams_total", "", STAT(udp_dropped));
 }
 
-static void process_metrics(text *t, server *srv, const se_metrics *m)
+static void process_metrics(se_expo *t, server *srv, const se_metrics *m)
 {
-    static const int codes[] = {200, 400, 404, 405, 408, 431, 503};
-    family(t, "sockecho_worker_loop_lag_seconds", "gauge",
+    se_expo_family(t, "sockecho_worker_loop_lag_seconds", "gauge",
            "How late the worker's event loop ran a timer, sampled every 100 ms.");
     for (int i = 0; i < m->probe_count; i++)
-        put(t, "sockecho_worker_loop_lag_seconds{worker=\"%d\"} %.6f\n", i,
+        se_expo_put(t, "sockecho_worker_loop_lag_seconds{worker=\"%d\"} %.6f\n", i,
             (double)atomic_load_explicit(&m->probes[i].lag_ns, memory_order_relaxed) / 1e9);
-    family(t, "sockecho_metrics_responses_total", "counter",
-           "Responses of this metrics endpoint, by HTTP status code.");
-    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
-        put(t, "sockecho_metrics_responses_total{code=\"%d\"} %llu\n", codes[i],
-            (unsigned long long)se_metrics_http_responses(m->http, codes[i]));
-    family(t, "sockecho_start_time_seconds", "gauge", "When the server started (Unix time).");
-    put(t, "sockecho_start_time_seconds %.3f\n", (double)m->start_wall_ns / 1e9);
-    family(t, "sockecho_build_info", "gauge", "The version and event loop backend; always 1.");
-    put(t, "sockecho_build_info{version=\"%s\",backend=\"%s\"} 1\n", SOCKECHO_VERSION,
+    se_expo_responses(t, m->http);
+    se_expo_family(t, "sockecho_start_time_seconds", "gauge", "When the server started (Unix time).");
+    se_expo_put(t, "sockecho_start_time_seconds %.3f\n", (double)m->start_wall_ns / 1e9);
+    se_expo_family(t, "sockecho_build_info", "gauge", "The version and event loop backend; always 1.");
+    se_expo_put(t, "sockecho_build_info{version=\"%s\",backend=\"%s\"} 1\n", SOCKECHO_VERSION,
         se_loop_backend_name(srv->workers[0].loop));
 }
 
 char *se_metrics_render(server *srv, size_t *len)
 {
-    text t = {malloc(4096), 0, 4096, 0};
-    t.failed = t.buf == NULL;
+    se_expo t;
+    se_expo_init(&t);
     connection_metrics(&t, srv);
     udp_metrics(&t, srv);
     process_metrics(&t, srv, srv->metrics);
-    if (t.failed) {
-        free(t.buf);
-        return NULL;
-    }
-    *len = t.len;
-    return t.buf;
+    return se_expo_finish(&t, len);
 }

@@ -8,7 +8,7 @@
  *   udp.c      the UDP echo
  *   stats.c    counters and their output
  *   policy.c   address ranges and per-source counts
- *   metrics.c, metrics_http.c, http_request.c  --metrics (metrics.h)
+ *   metrics.c  --metrics (metrics.h; the responder is src/metrics/)
  * Each worker owns one event loop and everything registered on it; the
  * server (options, counters, per-source table) is shared and read-only but
  * for its atomics and the table's own lock. */

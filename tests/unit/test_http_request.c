@@ -1,6 +1,6 @@
 /* The metrics endpoint's request-head parser: whole heads, heads arriving a
  * byte at a time, and every kind of garbage refused as soon as it shows. */
-#include "server/http_request.h"
+#include "metrics/http_request.h"
 #include "test.h"
 
 #include <string.h>

@@ -23,6 +23,9 @@ typedef struct se_bench_summary {
 /* The verdict of a run with STATS: its most serious fault, or complete. */
 se_verdict se_bench_verdict(const se_bench_stats *stats);
 
+/* Whether mode M measures latency phase P (its reports show only those). */
+int se_bench_phase_applies(se_bench_mode m, se_phase p);
+
 /* Writes the run's one-line description ("sockecho bench: rr HOST port P,
  * N connections, ...") to OUT. */
 void se_bench_report_header(FILE *out, const se_bench_options *opt);

@@ -59,17 +59,11 @@ typedef struct se_server_options {
     uint64_t proxy_timeout_ms;
     se_sockopts sockopts;                 /* for the listeners and every accepted socket */
     const char *metrics;                  /* --metrics ADDR:PORT as given; NULL: none */
-    struct sockaddr_storage metrics_addr; /* ...parsed (se_server_parse_metrics_addr) */
+    struct sockaddr_storage metrics_addr; /* ...parsed (se_http_parse_listen_addr) */
     struct se_tls_config *tls; /* TLS on every TCP connection (conn/tls_config.h); NULL: none */
     int udp;                   /* also echo UDP datagrams on the same port */
     uint64_t udp_rate;         /* datagrams per second per source; 0: no cap */
 } se_server_options;
-
-/* Parses --metrics' ADDR:PORT ("127.0.0.1:9100", "[::1]:9100", or ":9100"
- * for every IPv4 interface; numeric addresses only, port 0 for any free
- * port) into *OUT. Returns 0, or -1 with a one-line reason in ERR. */
-int se_server_parse_metrics_addr(const char *text, struct sockaddr_storage *out, char *err,
-                                 size_t err_size);
 
 /* Runs the server until --once is done or a stop signal has been handled.
  * Prints its own lines (listening, per connection, statistics, errors).

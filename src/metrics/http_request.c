@@ -1,7 +1,7 @@
 /* HTTP/1.x request heads; see http_request.h. Each call looks at the whole
  * buffer again: heads are small (bounded by MAX) and a connection calls it
  * once per read. */
-#include "server/http_request.h"
+#include "metrics/http_request.h"
 
 #include <string.h>
 

@@ -1,15 +1,13 @@
-/* The metrics endpoint's HTTP responder: GET /metrics answers the
- * exposition text, anything else a short error, then the connection closes.
+/* The metrics endpoint's HTTP responder; see responder.h.
  * Bounded so that no client can hurt the echo traffic on the same loop: at
  * most MAX_CLIENTS connections (more are answered 503 and closed), a request
  * head of at most HEAD_MAX bytes that must arrive within HEAD_TIMEOUT_MS
  * (slowloris), a bounded wait for the client's FIN after the response, and
  * a fixed buffer per client; out of descriptors, it stops accepting for a
  * moment instead of spinning. */
-#include "server/http_request.h"
-#include "metrics.h"
+#include "metrics/responder.h"
 
-#include "loop/loop.h"
+#include "metrics/http_request.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +19,12 @@
 #define LINGER_MS 1000 /* after the response: wait this long for the client's FIN */
 #define ACCEPTS_PER_EVENT 16
 #define ACCEPT_BACKOFF_MS 100 /* out of descriptors: stop trying this long */
-#define CODES 7
+#define CODES SE_HTTP_RESPONDER_CODES
 
 typedef enum { READING, WRITING, LINGERING } client_state;
 
 typedef struct client {
-    se_metrics_http *h;
+    se_http_responder *h;
     struct client *prev, *next;
     se_socket sock;
     se_io io;
@@ -39,9 +37,9 @@ typedef struct client {
     size_t out_len, out_sent;
 } client;
 
-struct se_metrics_http {
+struct se_http_responder {
     se_loop *loop;
-    se_metrics_render_fn render;
+    se_http_render_fn render;
     void *render_data;
     se_socket listener;
     se_io listen_io;
@@ -51,17 +49,17 @@ struct se_metrics_http {
     uint64_t responses[CODES];
 };
 
-static const int codes[CODES] = {200, 400, 404, 405, 408, 431, 503};
+const int se_http_responder_codes[CODES] = {200, 400, 404, 405, 408, 431, 503};
 
 static int code_index(int code)
 {
     for (int i = 0; i < CODES; i++)
-        if (codes[i] == code)
+        if (se_http_responder_codes[i] == code)
             return i;
     return -1;
 }
 
-uint64_t se_metrics_http_responses(const se_metrics_http *h, int code)
+uint64_t se_http_responder_responses(const se_http_responder *h, int code)
 {
     int i = code_index(code);
     return h && i >= 0 ? h->responses[i] : 0;
@@ -117,7 +115,7 @@ static void free_client(se_loop *loop, se_deferred *d)
 /* Stops watching C, closes its socket and unlinks it; its memory stays. */
 static void detach_client(client *c)
 {
-    se_metrics_http *h = c->h;
+    se_http_responder *h = c->h;
     se_io_stop(h->loop, &c->io);
     se_timer_stop(h->loop, &c->timer);
     se_socket_close(c->sock);
@@ -269,7 +267,7 @@ static void on_client_timer(se_loop *loop, se_timer *t)
 /* ---- accepting ---- */
 
 /* Over MAX_CLIENTS: one best-effort 503, then close. */
-static void turn_away(se_metrics_http *h, se_socket sock)
+static void turn_away(se_http_responder *h, se_socket sock)
 {
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
                                "Connection: close\r\n\r\n";
@@ -281,7 +279,7 @@ static void turn_away(se_metrics_http *h, se_socket sock)
 static void on_accept(se_loop *loop, se_io *io, int events)
 {
     (void)events;
-    se_metrics_http *h = se_io_data(io);
+    se_http_responder *h = se_io_data(io);
     for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
         se_socket sock;
         int err = se_socket_accept(h->listener, &sock, NULL);
@@ -323,14 +321,14 @@ static void on_accept(se_loop *loop, se_io *io, int events)
 
 static void on_backoff(se_loop *loop, se_timer *t)
 {
-    se_metrics_http *h = se_timer_data(t);
+    se_http_responder *h = se_timer_data(t);
     (void)se_io_set(loop, &h->listen_io, SE_READABLE);
 }
 
-se_metrics_http *se_metrics_http_start(se_loop *loop, se_socket listener,
-                                       se_metrics_render_fn render, void *data)
+se_http_responder *se_http_responder_start(se_loop *loop, se_socket listener,
+                                       se_http_render_fn render, void *data)
 {
-    se_metrics_http *h = calloc(1, sizeof *h);
+    se_http_responder *h = calloc(1, sizeof *h);
     if (!h) {
         se_socket_close(listener);
         return NULL;
@@ -349,7 +347,7 @@ se_metrics_http *se_metrics_http_start(se_loop *loop, se_socket listener,
     return h;
 }
 
-void se_metrics_http_stop(se_metrics_http *h)
+void se_http_responder_stop(se_http_responder *h)
 {
     se_io_stop(h->loop, &h->listen_io);
     se_timer_stop(h->loop, &h->backoff);
