@@ -1,7 +1,9 @@
-"""A real Prometheus scrapes `sockecho server --metrics` (docs/metrics.md):
-the test writes a scrape configuration, starts Prometheus on loopback with
-a fresh data directory, and its query API must return the
-sockecho_connections_total that the server's own summary reports."""
+"""A real Prometheus scrapes `sockecho server --metrics` and a running
+`sockecho bench --metrics` (docs/metrics.md): the test writes a scrape
+configuration, starts Prometheus on loopback with a fresh data directory,
+and its query API must return the sockecho_connections_total that the
+server's own summary reports, and bench counters consistent with the
+bench's final JSON report."""
 # ctest-builds: native
 
 import json
@@ -12,7 +14,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from harness import Skip, check, free_port, run_client
+from harness import Skip, check, free_port, run_client, start_server
+from test_bench_metrics import final_record, start_bench
 from test_metrics import start_with_metrics, summary_total
 
 CLIENTS = 5
@@ -68,10 +71,15 @@ def _stop(proc):
             proc.wait(timeout=10)
 
 
-def test_prometheus_scrapes_connections_total(ctx):
+def _prometheus(ctx):
     exe = shutil.which('prometheus')
     if not exe:
         raise Skip('prometheus is not installed (Debian package prometheus; scripts/deps.sh)')
+    return exe
+
+
+def test_prometheus_scrapes_connections_total(ctx):
+    exe = _prometheus(ctx)
     server, metrics_port = start_with_metrics(ctx)
     with server:
         for _ in range(CLIENTS):
@@ -101,3 +109,39 @@ def test_prometheus_scrapes_connections_total(ctx):
     check(total == CLIENTS == seen['sockecho'],
           'server summary %d connections, prometheus %r', total, seen)
     check(complete == CLIENTS, 'summary: %d complete', complete)
+
+
+def test_prometheus_scrapes_a_running_bench(ctx):
+    exe = _prometheus(ctx)
+    conns = 3
+    with start_server(ctx, ['--port', '0', '--bind', '127.0.0.1']) as server:
+        # Long enough for the first scrapes; Ctrl-C ends it once seen.
+        bench, metrics_port = start_bench(ctx, server.port, ['-c', str(conns), '-d', '2m'])
+        with bench:
+            prom, port, log = _start_prometheus(ctx, exe, metrics_port)
+            try:
+                deadline = time.monotonic() + 30
+                requests = opened = None
+                while time.monotonic() < deadline:
+                    requests = _query(port, 'sockecho_bench_requests_total')
+                    opened = _query(port, 'sockecho_bench_connections_opened_total')
+                    if requests and requests.get('sockecho', 0) > 0 and opened:
+                        break
+                    time.sleep(0.25)
+                verdict = _query(port, 'sockecho_bench_verdict')
+            finally:
+                _stop(prom)
+            bench.proc.send_signal(signal.SIGINT)
+            final = final_record(ctx, bench, 20)[-1]
+        if not requests or not requests.get('sockecho') or not opened:
+            with open(log, errors='replace') as f:
+                tail = f.read()[-800:]
+            raise AssertionError('prometheus query gave %r / %r: %s' % (requests, opened, tail))
+    # What Prometheus stored is the run so far: at most the final count,
+    # and the connections opened at the start are all of them.
+    check(0 < requests['sockecho'] <= final['requests'],
+          'prometheus %r requests, the final report %d', requests, final['requests'])
+    check(opened == {'sockecho': conns} and final['connections']['opened'] == conns,
+          'opened: prometheus %r, the final report %r', opened, final['connections'])
+    check(verdict == {'sockecho': 1.0} and final['verdict'] == 'complete',
+          'verdict: prometheus %r, final %r', verdict, final['verdict'])
