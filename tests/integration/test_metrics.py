@@ -97,6 +97,61 @@ def test_promtool_accepts_and_counts_match(ctx):
     check(total == 3 and complete == 3, 'summary: %d total, %d complete', total, complete)
 
 
+def _wait_value(ctx, port, name, labels, want):
+    """Scrape (bounded) until NAME{LABELS} is WANT; the last scrape's body."""
+    deadline = time.monotonic() + ctx.t(10)
+    while True:
+        body = scrape(port)
+        if value(body, name, labels) == want or time.monotonic() > deadline:
+            check(value(body, name, labels) == want, '%s%s: %s, expected %s', name, labels,
+                  value(body, name, labels), want)
+            return body
+        time.sleep(0.05)
+
+
+def test_metrics_count_refusals_evictions_and_pauses(ctx):
+    """Refused by policy, idle-evicted and --max-conns pauses are counted."""
+    server, port = start_with_metrics(ctx, ['--deny', '127.0.0.2/32', '--max-conns', '1',
+                                            '--idle-timeout', '1s'])
+    with server:
+        time.sleep(0.2)  # quiet period: nothing counted yet
+        body = scrape(port)
+        for name, labels in (('sockecho_connections_refused_total', '{reason="policy"}'),
+                             ('sockecho_connections_ended_total', '{outcome="idle_evicted"}'),
+                             ('sockecho_accept_pauses_total', '{reason="max_conns"}')):
+            check(value(body, name, labels) == 0, '%s%s before', name, labels)
+        # A denied client is closed at once.
+        denied = connect_from('127.0.0.2', '127.0.0.1', server.port, ctx.t(5))
+        try:
+            check(denied.recv(10) == b'', 'the denied client got data')
+        except ConnectionResetError:
+            pass  # closed at once, abortively
+        denied.close()
+        _wait_value(ctx, port, 'sockecho_connections_refused_total', '{reason="policy"}', 1)
+        # One connection holds the only slot: a second one waits in the
+        # backlog and accepting pauses.
+        held = connect_from('127.0.0.3', '127.0.0.1', server.port, ctx.t(5))
+        _wait_value(ctx, port, 'sockecho_connections_open', '', 1)
+        waiting = connect_from('127.0.0.4', '127.0.0.1', server.port, ctx.t(5))
+        body = scrape(port)
+        deadline = time.monotonic() + ctx.t(5)
+        while value(body, 'sockecho_accept_pauses_total', '{reason="max_conns"}') < 1:
+            check(time.monotonic() < deadline, 'no --max-conns pause counted: %s', body)
+            time.sleep(0.05)
+            body = scrape(port)
+        # The held connection, idle, is evicted after 1 s; the waiting one
+        # is then accepted, and evicted in turn.
+        held.settimeout(ctx.t(5))
+        check(held.recv(10) == b'', 'the idle connection was not closed')
+        waiting.settimeout(ctx.t(5))
+        check(waiting.recv(10) == b'', 'the waiting connection was not accepted and evicted')
+        held.close()
+        waiting.close()
+        _wait_value(ctx, port, 'sockecho_connections_ended_total', '{outcome="idle_evicted"}', 2)
+        rc, out, err = server.stop()
+    check(rc == 0, 'server exit %s: %s', rc, err[-300:])
+
+
 def test_metrics_endpoint_survives_garbage(ctx):
     server, port = start_with_metrics(ctx)
     with server:
