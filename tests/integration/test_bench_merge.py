@@ -7,6 +7,7 @@ import datetime
 import json
 import math
 import os
+import re
 import threading
 import time
 
@@ -133,6 +134,56 @@ def test_three_generators_merge_to_the_union(ctx):
     check(res.rc == 0 and 'sockecho bench merge: 3 results, rr' in res.out and
           'requests      %d ' % merged['requests'] in res.out,
           'text report: %s', res.describe())
+
+
+def test_late_generator_states_the_skew(ctx):
+    """A generator started after --start-at measures from when it could,
+    says how late it is, and the merge shows the skew of the starts."""
+    with start_server(ctx, ['--port', '0', '--bind', '127.0.0.1']) as server:
+        start = time.time() + ctx.t(1)
+        start_at = _rfc3339(start)
+        common = ['--start-at', start_at, '-d', '2s', '-c', '1', '127.0.0.1', server.port]
+        results = {}
+
+        def one(name, args, delay):
+            time.sleep(max(0, start + delay - time.time()))
+            results[name] = run_sockecho(ctx, ['bench'] + args + common, timeout=30)
+
+        threads = [threading.Thread(target=one, args=a) for a in (
+            ('on_time', ['--json'], -0.5), ('late', ['--json'], 0.5), ('late_text', [], 0.5))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(ctx.t(40))
+    for name, res in results.items():
+        check(res.rc == 0, '%s: %s', name, res.describe())
+    check(len(results) == 3, 'generators that finished: %s', sorted(results))
+    on_time, late = (json.loads(results[n].out) for n in ('on_time', 'late'))
+    lateness = _parse_time(late['window_start']) - start
+    check(0.45 < lateness < ctx.t(1.5), 'the late generator started %.3f s after --start-at',
+          lateness)
+    check(abs(_parse_time(on_time['window_start']) - start) < 0.01, 'on time: %r',
+          on_time['window_start'])
+    # Both windows end --duration after --start-at.
+    for obj in (on_time, late):
+        check(abs(_parse_time(obj['window_end']) - (start + 2)) < 0.1, 'window_end %r',
+              obj['window_end'])
+    match = re.search(r'^started +\S+ \(--start-at; ([0-9.]+) s late by this clock\)$',
+                      results['late_text'].out, re.M)
+    check(match and 0.45 < float(match.group(1)) < ctx.t(1.5), 'text report: %s',
+          results['late_text'].out)
+    paths = [_write(ctx, n + '.json', results[n].out) for n in ('on_time', 'late')]
+    res = run_sockecho(ctx, ['bench', 'merge', '--json'] + [ctx.path(p) for p in paths])
+    check(res.rc == 0, 'merge: %s', res.describe())
+    merged = json.loads(res.out)
+    check(abs(merged['start_skew_s'] - lateness) < 0.01, 'start skew %r, lateness %.3f',
+          merged['start_skew_s'], lateness)
+    check(abs(merged['common_s'] - (2 - lateness)) < 0.1, 'common window %r s',
+          merged['common_s'])
+    res = run_sockecho(ctx, ['bench', 'merge'] + [ctx.path(p) for p in paths])
+    match = re.search(r'^skew +starts ([0-9.]+) s apart', res.out, re.M)
+    check(res.rc == 0 and match and abs(float(match.group(1)) - merged['start_skew_s']) < 1e-5,
+          'merge text: %s', res.describe())
 
 
 def test_merge_stdin_and_refusals(ctx):
