@@ -1,8 +1,9 @@
 """contrib/container/Containerfile (docs/fleet.md): built and run with
-podman. No registry is reachable here, so the builder stage cannot run: the
-test links the same static musl binary on the host (musl-gcc, CMake) and
-hands it to the Containerfile's BINARY_FROM stage; the final stage is the
-real one. The container runs with runc, lowered limits and host
+podman. No registry is reachable here, so the builder stage cannot run (its
+base image cannot be pulled): the test runs the builder stage's own script,
+contrib/container/build-static.sh, on the host with musl-gcc, and hands
+the tree it makes to the Containerfile's BINARY_FROM stage; the final stage
+is the real one. The container runs with runc, lowered limits and host
 networking, storage in the test's own directory; the test checks the image
 (non-root user, ports, entry point) and that the contained server echoes,
 serves metrics and drains on `podman stop`."""
@@ -32,22 +33,40 @@ events_logger = "file"
 '''
 
 
-def _static_binary(tree):
-    """sockecho linked statically with musl, in a build tree of its own
-    beside the one under test (kept: later runs rebuild incrementally)."""
+BUILD_SCRIPT = os.path.join(buildtree.SOURCE, 'contrib', 'container', 'build-static.sh')
+CONTAINERFILE = os.path.join(buildtree.SOURCE, 'contrib', 'container', 'Containerfile')
+
+
+def _builder_runs_the_script():
+    """The build stage's last command is build-static.sh, as the test runs it."""
+    with open(CONTAINERFILE) as f:
+        text = f.read()
+    stage = text.split(' AS build\n', 1)[1].split('\nFROM ', 1)[0]
+    runs = re.findall(r'^RUN (.*)$', stage, re.M)
+    check(runs and 'contrib/container/build-static.sh /src /build /out' in runs[-1],
+          'the build stage does not end with build-static.sh: %r', runs)
+
+
+def _static_tree(ctx, tree):
+    """The /out tree of the image, made by the build stage's script with
+    musl on the host, in a build tree of its own beside the one under test
+    (kept: later runs rebuild incrementally). Returns the tree's path."""
     musl = shutil.which('musl-gcc')
     if not musl:
         raise Skip('musl-gcc is not installed (Debian package musl-tools; scripts/deps.sh)')
     build = os.path.join(tree.build, 'container-static')
-    if not os.path.exists(os.path.join(build, 'CMakeCache.txt')):
-        buildtree.run_cmd(['cmake', '-S', buildtree.SOURCE, '-B', build,
-                           '-DCMAKE_C_COMPILER=' + musl, '-DCMAKE_BUILD_TYPE=Release',
-                           '-DCMAKE_EXE_LINKER_FLAGS=-static',
+    out = ctx.tmp('out')
+    proc = subprocess.run(['sh', BUILD_SCRIPT, buildtree.SOURCE, build, out,
+                           '-DCMAKE_C_COMPILER=' + musl,
                            # the host's OpenSSL and liburing are glibc builds
-                           '-DSOCKECHO_WITH_TLS=OFF', '-DSOCKECHO_IO_URING=OFF'], timeout=100)
-    buildtree.run_cmd(['cmake', '--build', build, '--target', 'sockecho', '--parallel', '2'],
-                      timeout=100)
-    return os.path.join(build, 'sockecho')
+                           '-DSOCKECHO_WITH_TLS=OFF', '-DSOCKECHO_IO_URING=OFF'],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=200,
+                          env=dict(os.environ, BUILD_JOBS='2'))
+    check(proc.returncode == 0, 'build-static.sh: exit %d: %s', proc.returncode,
+          proc.stdout.decode(errors='replace')[-800:])
+    for name in ('usr/bin/sockecho', 'etc/passwd', 'etc/group'):
+        check(os.path.isfile(os.path.join(out, name)), 'build-static.sh made no %s', name)
+    return out
 
 
 class Podman:
@@ -87,18 +106,10 @@ class Podman:
             shutil.rmtree(self.cache, ignore_errors=True)
 
 
-def _binary_image(ctx, podman, binary):
+def _binary_image(ctx, podman, out):
     """An image holding the /out tree the Containerfile's build stage makes."""
     context = ctx.tmp('binary-context')
-    os.makedirs(os.path.join(context, 'out', 'usr', 'bin'))
-    os.makedirs(os.path.join(context, 'out', 'etc'))
-    target = os.path.join(context, 'out', 'usr', 'bin', 'sockecho')
-    shutil.copy(binary, target)
-    subprocess.run(['strip', target], check=False, timeout=30)
-    with open(os.path.join(context, 'out', 'etc', 'passwd'), 'w') as f:
-        f.write('sockecho:x:65532:65532:sockecho:/:/sbin/nologin\n')
-    with open(os.path.join(context, 'out', 'etc', 'group'), 'w') as f:
-        f.write('sockecho:x:65532:\n')
+    shutil.copytree(out, os.path.join(context, 'out'))
     with open(os.path.join(context, 'Containerfile'), 'w') as f:
         f.write('FROM scratch\nCOPY out/ /out/\n')
     podman.run(['build', '-q', '-t', BINARY_IMAGE, context])
@@ -125,16 +136,16 @@ def test_container_image_builds_and_serves(ctx):
     exe = shutil.which('podman')
     if not exe or not shutil.which('runc'):
         raise Skip('podman or runc is not installed (scripts/deps.sh installs both)')
+    _builder_runs_the_script()
     tree = buildtree.Tree(ctx)
-    binary = _static_binary(tree)
+    out = _static_tree(ctx, tree)
     podman = Podman(ctx, exe)
     if not _can_run_containers(podman):
         raise Skip('podman cannot run containers here (no runc runtime)')
     try:
-        _binary_image(ctx, podman, binary)
+        _binary_image(ctx, podman, out)
         _, out = podman.run(['build', '--build-arg', 'BINARY_FROM=' + BINARY_IMAGE,
-                             '-f', os.path.join(buildtree.SOURCE, 'contrib', 'container',
-                                                'Containerfile'),
+                             '-f', CONTAINERFILE,
                              '-t', IMAGE, buildtree.SOURCE], timeout=120)
         check('apk add' not in out, 'the builder stage ran although unused: %s', out[-500:])
         _, out = podman.run(['image', 'inspect', IMAGE])
