@@ -1,7 +1,8 @@
 """contrib/kubernetes/ (docs/fleet.md), checked offline: kubectl parses the
 manifests (`kubectl label --local`; creating them needs a cluster), this
-test checks the fields they rely on (kinds, image, ports, probes, the Job's
-completion mode and parallelism, the metrics annotations), and the
+test checks the fields they rely on (kinds, image and its tag, ports,
+probes, the Job's completion mode and parallelism, the metrics ports and
+annotations of servers and generators), and the
 command lines in them run: the probe against a local server, the
 generator's arguments (with a short duration) against it too."""
 # ctest-builds: native
@@ -59,6 +60,17 @@ def _container_user():
     return int(match.group(1))
 
 
+def _project_version():
+    with open(os.path.join(buildtree.SOURCE, 'CMakeLists.txt')) as f:
+        match = re.search(r'^project\(sockecho VERSION (\S+) ', f.read(), re.M)
+    check(match, 'no project version in CMakeLists.txt')
+    return match.group(1)
+
+
+SCRAPE = {'prometheus.io/scrape': 'true', 'prometheus.io/port': '9100',
+          'prometheus.io/path': '/metrics'}
+
+
 def _pod_checks(spec, what):
     check(spec['securityContext'].get('runAsNonRoot') is True and
           spec['securityContext'].get('runAsUser') == _container_user(),
@@ -66,6 +78,10 @@ def _pod_checks(spec, what):
     (container,) = spec['containers']
     check(container['securityContext'].get('readOnlyRootFilesystem') is True,
           '%s: root file system not read-only', what)
+    # The image the Containerfile builds, tagged with this version.
+    image = container['image']
+    check(image.rsplit('/', 1)[-1] == 'sockecho:' + _project_version(),
+          '%s: image %r is not sockecho:%s', what, image, _project_version())
     return container
 
 
@@ -87,8 +103,7 @@ def test_server_deployment_and_service(ctx):
     check(args[0] == 'server' and args[args.index('--metrics') + 1] == ':9100',
           'server args %r', args)
     notes = template['metadata']['annotations']
-    check(notes == {'prometheus.io/scrape': 'true', 'prometheus.io/port': '9100',
-                    'prometheus.io/path': '/metrics'}, 'scrape annotations %r', notes)
+    check(notes == SCRAPE, 'scrape annotations %r', notes)
     svc_ports = {p['name']: (p['port'], p['targetPort']) for p in svc['spec']['ports']}
     check(svc_ports == {'echo': (27015, 'echo'), 'metrics': (9100, 'metrics')},
           'service ports %r', svc_ports)
@@ -128,6 +143,12 @@ def test_bench_indexed_job(ctx):
     check(args[-2:] == [server['Service']['metadata']['name'], '27015'],
           'the generators do not target the Service: %r', args[-2:])
     check([e['name'] for e in container['env']] == ['START_AT'], 'env %r', container['env'])
+    # Each generator serves its metrics while it runs, annotated for scraping.
+    check(args[args.index('--metrics') + 1] == ':9100', 'bench --metrics in %r', args)
+    ports = {p['name']: p['containerPort'] for p in container['ports']}
+    check(ports == {'metrics': 9100}, 'bench container ports %r', ports)
+    check(spec['template']['metadata'].get('annotations') == SCRAPE,
+          'bench scrape annotations %r', spec['template']['metadata'].get('annotations'))
     # The documented way to set the shared start time works offline.
     start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)
     start_at = start.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
@@ -140,6 +161,7 @@ def test_bench_indexed_job(ctx):
     # its output merges as the documentation says.
     run_args = [start_at if a == '$(START_AT)' else a for a in args[:-2]]
     run_args[run_args.index('--duration') + 1] = '500ms'
+    run_args[run_args.index('--metrics') + 1] = '127.0.0.1:0'
     with start_server(ctx, ['--port', '0', '--bind', '127.0.0.1']) as server_proc:
         res = run_sockecho(ctx, run_args + ['127.0.0.1', str(server_proc.port)])
     check(res.rc == 0, 'the Job\'s bench command: %s', res.describe())
