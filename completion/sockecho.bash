@@ -64,7 +64,7 @@ _sockecho()
                   --max-per-source --allow --deny --udp-rate --trailer
                   --delay-after-eof --interval --stats-interval --time -c --conns
                   --concurrency -r --rate --bytes -n -d --duration -w --warmup
-                  -t --source-range'
+                  -t --source-range --metrics --start-at'
     local word
     for word in $valued; do
         if [ "$prev" = "$word" ]; then
@@ -103,7 +103,7 @@ _sockecho()
               -n --count -d --duration -w --warmup --start-at -t --threads --seed
               --source-range --send-proxy --proxy-source --connect-timeout --idle-timeout
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --timeout --interval --json
-              --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn
+              --metrics --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn
               --tls-min --tls-resume -p --port -4 -6 -q --quiet -v --verbose -h --help'
         ;;
     *)

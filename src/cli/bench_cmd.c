@@ -68,8 +68,7 @@ static const char bench_usage[] =
     "  -d, --duration T        measured time (default 10s, at most 1h)\n"
     "  -w, --warmup T          unmeasured time first (default 0)\n"
     "      --start-at TIME     measure from TIME (RFC 3339 or +T), shared by hosts\n"
-    "  -t, --threads N         worker threads, one event loop each (default 1)\n"
-    "      --seed N            pattern seed (default 1)\n"
+    "  -t, --threads N, --seed N  worker threads, one loop each (1); pattern seed (1)\n"
     "      --source-range CIDR source addresses (default 127.0.0.0/8 for loopback)\n"
     "      --send-proxy V, --proxy-source ADDR  PROXY header v1|v2 (claiming "
     "ADDR:P)\n" SE_SOCKOPT_USAGE
