@@ -146,8 +146,7 @@ static int start_metrics(bench_run *r)
         err = SE_ENOMEM;
     if (err) {
         char why[300];
-        snprintf(why, sizeof why, "cannot serve metrics on %s: %s", opt->metrics,
-                 se_strerror(err));
+        snprintf(why, sizeof why, "cannot serve metrics on %s: %s", opt->metrics, se_strerror(err));
         fprintf(stderr, "sockecho bench: %s\n", why);
         if (opt->json)
             se_bench_report_error_json(stdout, opt, SE_VERDICT_ERROR, why);

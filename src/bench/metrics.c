@@ -55,8 +55,7 @@ static void counters(se_expo *e, const se_bench_stats *s)
                    "resumed.");
     se_expo_sample(e, "sockecho_bench_tls_handshakes_total", "{resumed=\"false\"}",
                    s->tls_handshakes - s->tls_resumed);
-    se_expo_sample(e, "sockecho_bench_tls_handshakes_total", "{resumed=\"true\"}",
-                   s->tls_resumed);
+    se_expo_sample(e, "sockecho_bench_tls_handshakes_total", "{resumed=\"true\"}", s->tls_resumed);
 }
 
 static void latency(se_expo *e, const se_bench_live *live)

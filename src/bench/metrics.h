@@ -14,11 +14,11 @@
 /* What one scrape shows. */
 typedef struct se_bench_live {
     const se_bench_options *opt;
-    const se_bench_stats *total;         /* the run so far */
-    uint64_t open_now;                   /* connections open now */
-    uint64_t window_start_wall_ns;       /* the measured window's start, wall clock */
-    const char *backend;                 /* the event loop backend's name */
-    const se_http_responder *responder;  /* for its own response counts */
+    const se_bench_stats *total;        /* the run so far */
+    uint64_t open_now;                  /* connections open now */
+    uint64_t window_start_wall_ns;      /* the measured window's start, wall clock */
+    const char *backend;                /* the event loop backend's name */
+    const se_http_responder *responder; /* for its own response counts */
 } se_bench_live;
 
 /* Opens OPT->metrics_addr, prints "metrics on ADDR PORT" on stderr (unless

@@ -57,12 +57,10 @@ void se_expo_summary(se_expo *e, const char *name, const char *labels, const se_
     const char *sep = labels[0] ? "," : "";
     for (size_t i = 0; i < sizeof quantiles / sizeof quantiles[0]; i++) {
         if (h->count)
-            se_expo_put(e, "%s{%s%squantile=\"%s\"} %.9f\n", name, labels, sep,
-                        quantiles[i].label,
+            se_expo_put(e, "%s{%s%squantile=\"%s\"} %.9f\n", name, labels, sep, quantiles[i].label,
                         (double)se_hist_percentile(h, quantiles[i].percent) / 1e9);
         else
-            se_expo_put(e, "%s{%s%squantile=\"%s\"} NaN\n", name, labels, sep,
-                        quantiles[i].label);
+            se_expo_put(e, "%s{%s%squantile=\"%s\"} NaN\n", name, labels, sep, quantiles[i].label);
     }
     const char *open = labels[0] ? "{" : "", *close = labels[0] ? "}" : "";
     se_expo_put(e, "%s_sum%s%s%s %.9f\n", name, open, labels, close, (double)h->sum / 1e9);
@@ -75,10 +73,9 @@ void se_expo_responses(se_expo *e, const se_http_responder *responder)
     se_expo_family(e, "sockecho_metrics_responses_total", "counter",
                    "Responses of this metrics endpoint, by HTTP status code.");
     for (int i = 0; i < SE_HTTP_RESPONDER_CODES; i++)
-        se_expo_put(e, "sockecho_metrics_responses_total{code=\"%d\"} %llu\n",
-                    se_http_responder_codes[i],
-                    (unsigned long long)se_http_responder_responses(responder,
-                                                                    se_http_responder_codes[i]));
+        se_expo_put(
+            e, "sockecho_metrics_responses_total{code=\"%d\"} %llu\n", se_http_responder_codes[i],
+            (unsigned long long)se_http_responder_responses(responder, se_http_responder_codes[i]));
 }
 
 char *se_expo_finish(se_expo *e, size_t *len)

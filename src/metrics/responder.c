@@ -326,7 +326,7 @@ static void on_backoff(se_loop *loop, se_timer *t)
 }
 
 se_http_responder *se_http_responder_start(se_loop *loop, se_socket listener,
-                                       se_http_render_fn render, void *data)
+                                           se_http_render_fn render, void *data)
 {
     se_http_responder *h = calloc(1, sizeof *h);
     if (!h) {

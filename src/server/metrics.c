@@ -134,26 +134,31 @@ static void connection_metrics(se_expo *t, server *srv)
 {
     se_expo_family(t, "sockecho_connections_open", "gauge", "Connections open now.");
     se_expo_sample(t, "sockecho_connections_open", "", STAT(open));
-    se_expo_family(t, "sockecho_connections_total", "counter", "Connections accepted since the start.");
+    se_expo_family(t, "sockecho_connections_total", "counter",
+                   "Connections accepted since the start.");
     se_expo_sample(t, "sockecho_connections_total", "", STAT(total));
     se_expo_family(t, "sockecho_connections_ended_total", "counter",
-           "Connections that ended, by outcome (idle_evicted: --idle-timeout).");
+                   "Connections that ended, by outcome (idle_evicted: --idle-timeout).");
     se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"complete\"}", STAT(complete));
     se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"reset\"}", STAT(reset));
     se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"aborted\"}", STAT(aborted));
     se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"failed\"}", STAT(failed));
-    se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"idle_evicted\"}", STAT(idle_evicted));
+    se_expo_sample(t, "sockecho_connections_ended_total", "{outcome=\"idle_evicted\"}",
+                   STAT(idle_evicted));
     se_expo_family(t, "sockecho_connections_refused_total", "counter",
-           "Connections closed at once, by reason (policy: --allow/--deny; per_source: "
-           "--max-per-source).");
-    se_expo_sample(t, "sockecho_connections_refused_total", "{reason=\"policy\"}", STAT(refused_policy));
+                   "Connections closed at once, by reason (policy: --allow/--deny; per_source: "
+                   "--max-per-source).");
+    se_expo_sample(t, "sockecho_connections_refused_total", "{reason=\"policy\"}",
+                   STAT(refused_policy));
     se_expo_sample(t, "sockecho_connections_refused_total", "{reason=\"per_source\"}",
-           STAT(refused_source));
+                   STAT(refused_source));
     se_expo_family(t, "sockecho_accept_pauses_total", "counter",
-           "Times accepting paused, by reason (descriptors: out of descriptors or memory; "
-           "max_conns: --max-conns reached).");
-    se_expo_sample(t, "sockecho_accept_pauses_total", "{reason=\"descriptors\"}", STAT(paused_descriptors));
-    se_expo_sample(t, "sockecho_accept_pauses_total", "{reason=\"max_conns\"}", STAT(paused_max_conns));
+                   "Times accepting paused, by reason (descriptors: out of descriptors or memory; "
+                   "max_conns: --max-conns reached).");
+    se_expo_sample(t, "sockecho_accept_pauses_total", "{reason=\"descriptors\"}",
+                   STAT(paused_descriptors));
+    se_expo_sample(t, "sockecho_accept_pauses_total", "{reason=\"max_conns\"}",
+                   STAT(paused_max_conns));
     se_expo_family(t, "sockecho_received_bytes_total", "counter", "TCP payload bytes received.");
     se_expo_sample(t, "sockecho_received_bytes_total", "", STAT(bytes_in));
     se_expo_family(t, "sockecho_sent_bytes_total", "counter", "TCP payload bytes echoed.");
@@ -162,28 +167,31 @@ static void connection_metrics(se_expo *t, server *srv)
 
 static void udp_metrics(se_expo *t, server *srv)
 {
-    se_expo_family(t, "sockecho_udp_received_datagrams_total", "counter", "UDP datagrams received.");
+    se_expo_family(t, "sockecho_udp_received_datagrams_total", "counter",
+                   "UDP datagrams received.");
     se_expo_sample(t, "sockecho_udp_received_datagrams_total", "", STAT(udp_in));
     se_expo_family(t, "sockecho_udp_sent_datagrams_total", "counter", "UDP datagrams echoed.");
     se_expo_sample(t, "sockecho_udp_sent_datagrams_total", "", STAT(udp_out));
     se_expo_family(t, "sockecho_udp_dropped_datagrams_total", "counter",
-           "UDP datagrams not echoed (--udp-rate, full send buffer).");
+                   "UDP datagrams not echoed (--udp-rate, full send buffer).");
     se_expo_sample(t, "sockecho_udp_dropped_datagrams_total", "", STAT(udp_dropped));
 }
 
 static void process_metrics(se_expo *t, server *srv, const se_metrics *m)
 {
     se_expo_family(t, "sockecho_worker_loop_lag_seconds", "gauge",
-           "How late the worker's event loop ran a timer, sampled every 100 ms.");
+                   "How late the worker's event loop ran a timer, sampled every 100 ms.");
     for (int i = 0; i < m->probe_count; i++)
         se_expo_put(t, "sockecho_worker_loop_lag_seconds{worker=\"%d\"} %.6f\n", i,
-            (double)atomic_load_explicit(&m->probes[i].lag_ns, memory_order_relaxed) / 1e9);
+                    (double)atomic_load_explicit(&m->probes[i].lag_ns, memory_order_relaxed) / 1e9);
     se_expo_responses(t, m->http);
-    se_expo_family(t, "sockecho_start_time_seconds", "gauge", "When the server started (Unix time).");
+    se_expo_family(t, "sockecho_start_time_seconds", "gauge",
+                   "When the server started (Unix time).");
     se_expo_put(t, "sockecho_start_time_seconds %.3f\n", (double)m->start_wall_ns / 1e9);
-    se_expo_family(t, "sockecho_build_info", "gauge", "The version and event loop backend; always 1.");
+    se_expo_family(t, "sockecho_build_info", "gauge",
+                   "The version and event loop backend; always 1.");
     se_expo_put(t, "sockecho_build_info{version=\"%s\",backend=\"%s\"} 1\n", SOCKECHO_VERSION,
-        se_loop_backend_name(srv->workers[0].loop));
+                se_loop_backend_name(srv->workers[0].loop));
 }
 
 char *se_metrics_render(server *srv, size_t *len)

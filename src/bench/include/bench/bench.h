@@ -40,9 +40,9 @@ typedef struct se_bench_options {
     se_sockopts sockopts; /* for every connection's socket */
     const char *started;  /* RFC 3339 start time for the reports; NULL: none */
     int json;
-    int quiet;                  /* no report: the exit code is the verdict */
-    int progress;               /* live progress line on stderr */
-    const char *metrics;        /* --metrics ADDR:PORT as given; NULL: none */
+    int quiet;                            /* no report: the exit code is the verdict */
+    int progress;                         /* live progress line on stderr */
+    const char *metrics;                  /* --metrics ADDR:PORT as given; NULL: none */
     struct sockaddr_storage metrics_addr; /* ...parsed (the CLI does it) */
     struct se_tls_config *tls;  /* TLS on every connection (conn/tls_config.h); NULL: none */
     const char *tls_servername; /* the name verified and sent as SNI; NULL: host */
