@@ -140,17 +140,22 @@ def test_late_generator_states_the_skew(ctx):
     """A generator started after --start-at measures from when it could,
     says how late it is, and the merge shows the skew of the starts."""
     with start_server(ctx, ['--port', '0', '--bind', '127.0.0.1']) as server:
-        start = time.time() + ctx.t(1)
+        # Time for a (slow, sanitized) process to start before --start-at,
+        # and a window that outlasts the late ones' start.
+        start = time.time() + ctx.t(2)
         start_at = _rfc3339(start)
-        common = ['--start-at', start_at, '-d', '2s', '-c', '1', '127.0.0.1', server.port]
+        duration = ctx.t(3)
+        common = ['--start-at', start_at, '-d', '%dms' % (duration * 1000), '-c', '1',
+                  '127.0.0.1', server.port]
         results = {}
 
         def one(name, args, delay):
-            time.sleep(max(0, start + delay - time.time()))
-            results[name] = run_sockecho(ctx, ['bench'] + args + common, timeout=30)
+            if delay is not None:
+                time.sleep(max(0, start + delay - time.time()))
+            results[name] = run_sockecho(ctx, ['bench'] + args + common, timeout=60)
 
         threads = [threading.Thread(target=one, args=a) for a in (
-            ('on_time', ['--json'], -0.5), ('late', ['--json'], 0.5), ('late_text', [], 0.5))]
+            ('on_time', ['--json'], None), ('late', ['--json'], 0.5), ('late_text', [], 0.5))]
         for t in threads:
             t.start()
         for t in threads:
@@ -160,17 +165,17 @@ def test_late_generator_states_the_skew(ctx):
     check(len(results) == 3, 'generators that finished: %s', sorted(results))
     on_time, late = (json.loads(results[n].out) for n in ('on_time', 'late'))
     lateness = _parse_time(late['window_start']) - start
-    check(0.45 < lateness < ctx.t(1.5), 'the late generator started %.3f s after --start-at',
-          lateness)
+    check(0.45 < lateness < 0.5 + ctx.t(1), 'the late generator started %.3f s after '
+          '--start-at', lateness)
     check(abs(_parse_time(on_time['window_start']) - start) < 0.01, 'on time: %r',
           on_time['window_start'])
     # Both windows end --duration after --start-at.
     for obj in (on_time, late):
-        check(abs(_parse_time(obj['window_end']) - (start + 2)) < 0.1, 'window_end %r',
+        check(abs(_parse_time(obj['window_end']) - (start + duration)) < 0.1, 'window_end %r',
               obj['window_end'])
     match = re.search(r'^started +\S+ \(--start-at; ([0-9.]+) s late by this clock\)$',
                       results['late_text'].out, re.M)
-    check(match and 0.45 < float(match.group(1)) < ctx.t(1.5), 'text report: %s',
+    check(match and 0.45 < float(match.group(1)) < 0.5 + ctx.t(1), 'text report: %s',
           results['late_text'].out)
     paths = [_write(ctx, n + '.json', results[n].out) for n in ('on_time', 'late')]
     res = run_sockecho(ctx, ['bench', 'merge', '--json'] + [ctx.path(p) for p in paths])
@@ -178,7 +183,7 @@ def test_late_generator_states_the_skew(ctx):
     merged = json.loads(res.out)
     check(abs(merged['start_skew_s'] - lateness) < 0.01, 'start skew %r, lateness %.3f',
           merged['start_skew_s'], lateness)
-    check(abs(merged['common_s'] - (2 - lateness)) < 0.1, 'common window %r s',
+    check(abs(merged['common_s'] - (duration - lateness)) < 0.1, 'common window %r s',
           merged['common_s'])
     res = run_sockecho(ctx, ['bench', 'merge'] + [ctx.path(p) for p in paths])
     match = re.search(r'^skew +starts ([0-9.]+) s apart', res.out, re.M)
