@@ -360,9 +360,7 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
     case OPT_BACKEND:
         opt->backend = v;
         return 0;
-    case OPT_METRICS:
-        if (se_http_parse_listen_addr(v, &opt->metrics_addr, err, sizeof err))
-            return se_usage_error("%s: %s", args->name, err);
+    case OPT_METRICS: /* parsed once the socket library runs */
         opt->metrics = v;
         return 0;
     }
@@ -473,7 +471,11 @@ int se_cmd_bench(int argc, char **argv)
         se_tls_config_free(tls_config);
         return 1;
     }
-    rc = se_bench_run(&opt);
+    /* Windows' getaddrinfo needs the socket library. */
+    if (opt.metrics && se_http_parse_listen_addr(opt.metrics, &opt.metrics_addr, err, sizeof err))
+        rc = se_usage_error("--metrics: %s", err);
+    else
+        rc = se_bench_run(&opt);
     se_platform_cleanup();
     se_tls_config_free(tls_config);
     return rc;
