@@ -149,8 +149,9 @@ def test_bench_indexed_job(ctx):
     check(ports == {'metrics': 9100}, 'bench container ports %r', ports)
     check(spec['template']['metadata'].get('annotations') == SCRAPE,
           'bench scrape annotations %r', spec['template']['metadata'].get('annotations'))
-    # The documented way to set the shared start time works offline.
-    start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)
+    # The documented way to set the shared start time works offline (a
+    # start far enough ahead for kubectl on a loaded machine).
+    start = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=5)
     start_at = start.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
     (set_job,) = _objects(_kubectl(['set', 'env', '--local', '-f',
                                     os.path.join(DIR, 'bench-job.yaml'),
