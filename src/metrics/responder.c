@@ -1,5 +1,6 @@
 /* The metrics endpoint's HTTP responder; see responder.h.
- * Bounded so that no client can hurt the echo traffic on the same loop: at
+ * Bounded so that no client can hurt the other work of the same loop (the
+ * server's echo, the load generator's orchestration): at
  * most MAX_CLIENTS connections (more are answered 503 and closed), a request
  * head of at most HEAD_MAX bytes that must arrive within HEAD_TIMEOUT_MS
  * (slowloris), a bounded wait for the client's FIN after the response, and
