@@ -50,7 +50,7 @@ deps:
 # Benchmarks (not tests): sockecho's server against libuv, epoll,
 # thread-per-connection, socat, ncat and inetd peers, verified by
 # sockecho bench; writes docs/BENCHMARKS.md and docs/bench-ratios.svg.
-# BENCH_ARGS=--quick for a one-run smoke pass (about a minute).
+# BENCH_ARGS=--quick for a one-run smoke pass (a few minutes).
 bench: build-native
 	@python3 bench/run.py --out docs/BENCHMARKS.md $(BENCH_ARGS)
 
