@@ -582,7 +582,10 @@ int se_conn_enqueue(se_conn *conn, const char *data, size_t len)
         b->head = 0;
     }
     if ((size_t)b->tail + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 16 * 1024;
+        /* Small first writes start small: with completion I/O every echo
+         * passes through here, and a 16 KiB block per short connection
+         * grows and trims the heap on every connection. */
+        size_t cap = b->cap ? b->cap : len <= 2048 ? 2048 : 16 * 1024;
         while (cap < (size_t)b->tail + len)
             cap *= 2;
         if (cap > UINT32_MAX)
