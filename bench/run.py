@@ -489,25 +489,25 @@ TLS_RUNS = 3  # the TLS workloads' runs (each is slow: handshakes, three process
 def workloads(quick):
     d, w = ("1s", "0.3s") if quick else ("3s", "1s")
     bulk, bulk_title = ("128M", "128 MiB") if quick else ("1G", "1 GiB")
-    tbulk, tbulk_title = ("64M", "64 MiB") if quick else ("256M", "256 MiB")
+    tbulk, tbulk_title = ("64M", "64 MiB") if quick else ("128M", "128 MiB")
     idle = 5000 if quick else 20000
     rr50 = ["--mode", "rr", "--conns", "50", "--size", "512", "-d", d, "-w", w]
-    n_rr = "20000" if quick else "100000"
-    n_sess = "3000" if quick else "10000"
-    n_tls = "500" if quick else "2000"
+    n_rr = "20000" if quick else "50000"
+    n_sess = "3000" if quick else "5000"
+    n_tls = "300" if quick else "1000"
     tls = ["--tls", "--tls-insecure"]
     mine = ["sockecho-io_uring"]
     return [
         Workload("rr50", "rr, 50 connections × 512 B", rr50,
-                 "requests_per_s", "req/s", target=("libuv", 1.3), short="rr 50 × 512 B",
+                 "requests_per_s", "req/s", target=("libuv", 1.3), short="rr, 50 × 512 B",
                  count=["-n", n_rr, "-d", "60s"], count_unit="requests"),
         Workload("rr1000", "rr, 1000 connections × 64 B",
                  ["--mode", "rr", "--conns", "1000", "--size", "64", "-d", d, "-w", w],
-                 "requests_per_s", "req/s", target=("libuv", 1.3), short="rr 1000 × 64 B",
+                 "requests_per_s", "req/s", target=("libuv", 1.3), short="rr, 1000 × 64 B",
                  count=["-n", n_rr, "-d", "60s"], count_unit="requests"),
         Workload("rr50-shared", "rr, 50 connections × 512 B, load generator with 2 threads",
                  rr50 + ["--threads", "2"], "requests_per_s", "req/s", target=("libuv", 1.3),
-                 short="rr 50 × 512 B, bench -t 2",
+                 short="rr, 50 × 512 B, bench -t 2",
                  servers=["sockecho-epoll", "sockecho-io_uring", BASELINE]),
         Workload("gen-epoll", "rr, 50 connections × 512 B, generator `--backend epoll`",
                  rr50 + ["--backend", "epoll"], "requests_per_s", "req/s", servers=mine,
@@ -519,13 +519,13 @@ def workloads(quick):
         Workload("sessions", "sessions, 14 B × 32 in flight",
                  ["--mode", "sessions", "--concurrency", "32", "--size", "14", "-d", d, "-w", w],
                  "sessions_per_s", "sessions/s", target=("libuv", 1.2),
-                 short="sessions 14 B × 32", count=["-n", n_sess, "-d", "60s"],
+                 short="sessions, 14 B × 32", count=["-n", n_sess, "-d", "60s"],
                  count_unit="sessions"),
         Workload("bulk", f"bulk, {bulk_title} each way, 1 connection",
                  ["--mode", "bulk", "--conns", "1", "--bytes", bulk, "-d", "120s"],
                  "received_bytes_per_s", "MiB/s", scale=1 / 1048576,
-                 target=("thread", 0.9), short=f"bulk {bulk_title}",
-                 count=["--bytes", "64M" if quick else "256M", "-d", "120s"], count_unit="MiB"),
+                 target=("thread", 0.9), short=f"bulk, {bulk_title}",
+                 count=["--bytes", "64M" if quick else "128M", "-d", "120s"], count_unit="MiB"),
         Workload("idle", f"idle, {idle:,} connections",
                  ["--mode", "idle", "--conns", str(idle), "-d", "120s", "--interval", "200ms"],
                  "bytes_per_conn", "B/conn", timed=False, skip_forks=True,
@@ -533,18 +533,18 @@ def workloads(quick):
         Workload("tls-full", "TLS sessions, full handshakes, 14 B × 32 in flight",
                  ["--mode", "sessions", "--concurrency", "32", "--size", "14", *tls,
                   "-d", d, "-w", w], "tls.handshakes_per_s", "handshakes/s", tls=True,
-                 runs=TLS_RUNS, target=("haproxy", 1.0), short="TLS full handshakes",
+                 runs=TLS_RUNS, target=("haproxy", 1.0), short="TLS, full handshakes",
                  count=["-n", n_tls, "-d", "60s"], count_unit="sessions"),
         Workload("tls-resume", "TLS sessions, resumed handshakes (`--tls-resume`)",
                  ["--mode", "sessions", "--concurrency", "32", "--size", "14", *tls,
                   "--tls-resume", "-d", d, "-w", w], "tls.handshakes_per_s", "handshakes/s",
-                 tls=True, runs=TLS_RUNS, target=("haproxy", 1.0), short="TLS resumed",
+                 tls=True, runs=TLS_RUNS, target=("haproxy", 1.0), short="TLS, resumed",
                  count=["-n", n_tls, "-d", "60s"], count_unit="sessions"),
         Workload("tls-bulk", f"TLS bulk, {tbulk_title} each way, 1 connection",
                  ["--mode", "bulk", "--conns", "1", "--bytes", tbulk, *tls, "-d", "120s"],
                  "received_bytes_per_s", "MiB/s", scale=1 / 1048576, tls=True, runs=TLS_RUNS,
-                 target=("haproxy", 1.0), short=f"TLS bulk {tbulk_title}",
-                 count=["--bytes", "32M" if quick else "128M", "-d", "120s"], count_unit="MiB"),
+                 target=("haproxy", 1.0), short=f"TLS bulk, {tbulk_title}",
+                 count=["--bytes", "32M" if quick else "64M", "-d", "120s"], count_unit="MiB"),
     ]
 
 
@@ -737,6 +737,7 @@ TRACEFS = Path("/sys/kernel/tracing/events/syscalls")
 # Profiles taken (server or generator, workload, server spec): perf record
 # of one short run each, quoted in the report for the targets they explain.
 PROFILED = (("server", "rr50", "sockecho-io_uring"), ("server", "sessions", "sockecho-io_uring"),
+            ("server", "bulk", "sockecho-io_uring"), ("server", "bulk", "sockecho-epoll"),
             ("generator", "gen-io_uring", "sockecho-io_uring"),
             ("server", "tls-full", "tls-sockecho"), ("server", "tls-full", "tls-haproxy"),
             ("server", "tls-bulk", "tls-sockecho"), ("server", "tls-bulk", "tls-haproxy"))
@@ -996,9 +997,15 @@ def draw_svg(path, wls, specs, summary):
     idle = [wl for wl in wls if not wl.timed]
     servers = [s for s in specs if any((wl.name, s.name) in summary for wl in tput)]
     color = {s.name: PALETTE[i % len(PALETTE)] for i, s in enumerate(specs)}
-    W, top, plot_h, left, right = 1240, 78, 340, 64, 20
-    group_w = (W - left - right) / max(1, len(tput))
-    bar_w = min(26.0, (group_w - 20) / max(1, len(servers)))
+    W, top, plot_h, left, right = 1400, 78, 340, 64, 20
+    # Each group is as wide as its servers (the TLS groups have four).
+    per = {wl.name: [s for s in servers if (wl.name, s.name) in summary] for wl in tput}
+    slots = sum(max(1, len(v)) for v in per.values())
+    bar_w = min(26.0, (W - left - right - 24 * len(tput)) / max(1, slots))
+    gx_of, x = {}, left
+    for wl in tput:
+        gx_of[wl.name] = (x, bar_w * max(1, len(per[wl.name])) + 24)
+        x += gx_of[wl.name][1]
     lo, hi = 0.01, 4.0
 
     def y(r):
@@ -1010,7 +1017,7 @@ def draw_svg(path, wls, specs, summary):
     idle_rows = [s for s in specs if idle and (idle[0].name, s.name) in summary]
     legend_cols = 5
     legend_rows = (len(servers) + legend_cols - 1) // legend_cols
-    legend_y = top + plot_h + 62
+    legend_y = top + plot_h + 78
     idle_y = legend_y + 22 * legend_rows + 28
     H = idle_y + (60 + 24 * len(idle_rows) + 30 if idle_rows else 0)
     add(f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
@@ -1019,7 +1026,7 @@ def draw_svg(path, wls, specs, summary):
     add(f'<text x="{W / 2}" y="30" font-size="20" text-anchor="middle" font-weight="bold">'
         'Echo servers on loopback: throughput relative to libuv (TLS: to haproxy)</text>')
     add(f'<text x="{W / 2}" y="54" font-size="13.5" text-anchor="middle" fill="#444">'
-        'median of the per-run ratios to uv_echo · higher is better · log scale · '
+        'median of the per-run ratios to uv_echo (TLS: haproxy) · higher is better · log scale · '
         'dashed: sockecho\'s target</text>')
     for r in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 4):
         yy = y(r)
@@ -1028,24 +1035,24 @@ def draw_svg(path, wls, specs, summary):
             f'stroke="{"#555" if one else "#e2e2e2"}" stroke-width="{1.5 if one else 1}"/>')
         add(f'<text x="{left - 8}" y="{yy + 4:.1f}" font-size="12" text-anchor="end">{r:g}×</text>')
     for gi, wl in enumerate(tput):
-        gx0 = left + gi * group_w
-        gx = gx0 + (group_w - bar_w * len(servers)) / 2
+        gx0, group_w = gx_of[wl.name]
+        gx = gx0 + (group_w - bar_w * len(per[wl.name])) / 2
         if gi:
-            add(f'<line x1="{gx0:.1f}" x2="{gx0:.1f}" y1="{top}" y2="{top + plot_h + 40}" '
+            add(f'<line x1="{gx0:.1f}" x2="{gx0:.1f}" y1="{top}" y2="{top + plot_h + 52}" '
                 'stroke="#ccc"/>')
         tgt, why = None, ""
         if wl.target and wl.target[0] in ("libuv", "haproxy"):
-            tgt, why = wl.target[1], f"target ≥ {wl.target[1]}× {wl.target[0]}"
+            tgt, why = wl.target[1], f"target ≥ {wl.target[1]}×"
         elif wl.target and wl.target[0] == "thread":
             ref = summary.get((wl.name, BULK_REFERENCE))
-            why = f"target ≥ {wl.target[1]}× thread-per-connection"
+            why = f"target ≥ {wl.target[1]}× thread-per-conn."
             if ref and ref["ratio"]:
                 tgt = wl.target[1] * ref["ratio"]
         if tgt:
-            add(f'<line x1="{gx - 4:.1f}" x2="{gx + bar_w * len(servers):.1f}" '
+            add(f'<line x1="{gx - 4:.1f}" x2="{gx + bar_w * len(per[wl.name]):.1f}" '
                 f'y1="{y(tgt):.1f}" y2="{y(tgt):.1f}" stroke="black" stroke-width="2" '
                 'stroke-dasharray="7,4"/>')
-        for si, s in enumerate(servers):
+        for si, s in enumerate(per[wl.name]):
             st = summary.get((wl.name, s.name))
             x = gx + si * bar_w
             if not st or st["ratio"] is None:
@@ -1060,10 +1067,12 @@ def draw_svg(path, wls, specs, summary):
             add(f'<text x="{x + bar_w / 2 - 1.5:.1f}" y="{yy - 4:.1f}" font-size="10" '
                 f'text-anchor="middle" {HALO}>{esc(label)}</text>')
         cx = gx0 + group_w / 2
-        add(f'<text x="{cx:.1f}" y="{top + plot_h + 20}" font-size="14.5" '
-            f'text-anchor="middle" font-weight="bold">{esc(wl.short)}</text>')
+        lines = wl.short.split(", ")
+        for li, text in enumerate(lines):
+            add(f'<text x="{cx:.1f}" y="{top + plot_h + 18 + 15 * li}" font-size="12.5" '
+                f'text-anchor="middle" font-weight="bold">{esc(text)}</text>')
         if wl.target:
-            add(f'<text x="{cx:.1f}" y="{top + plot_h + 37}" font-size="12" '
+            add(f'<text x="{cx:.1f}" y="{top + plot_h + 20 + 15 * len(lines)}" font-size="10.5" '
                 f'text-anchor="middle" fill="#333">{esc(why)}</text>')
     for si, s in enumerate(servers):
         lx = left + (si % legend_cols) * ((W - left - right) / legend_cols)
@@ -1178,7 +1187,7 @@ TARGET_PROFILE = {
     "calls-rr": "server/rr50/sockecho-io_uring", "calls-sessions":
     "server/sessions/sockecho-io_uring", "cpu-rr": "server/rr50/sockecho-io_uring",
     "cpu-sessions": "server/sessions/sockecho-io_uring",
-    "shared": "server/rr50/sockecho-io_uring", "gen": "generator/gen-io_uring/sockecho-io_uring",
+    "shared": "server/rr50/sockecho-io_uring", "bulk": "server/bulk/sockecho-io_uring", "gen": "generator/gen-io_uring/sockecho-io_uring",
     "tls-full": "server/tls-full/tls-sockecho", "tls-resume": "server/tls-full/tls-sockecho",
     "tls-bulk": "server/tls-bulk/tls-sockecho",
 }
