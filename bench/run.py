@@ -148,12 +148,13 @@ class ServerSpec:
     one, a successful connect."""
 
     def __init__(self, name, label, argv, port0=False, ready_re=None, forks=False,
-                 note="", prepare=None, behind=None, tls=False):
+                 note="", prepare=None, behind=None, tls=False, runs=None):
         self.name, self.label, self.argv, self.prepare = name, label, argv, prepare
         self.port0, self.ready_re, self.forks, self.note = port0, ready_re, forks, note
         # behind: the ServerSpec of a plain echo started first, whose port
         # argv and prepare get as their third argument (TLS terminators).
         self.behind, self.tls = behind, tls
+        self.runs = runs  # at most this many runs (the slow fork-per-connection peers)
 
 
 LISTENING = re.compile(r"listening on 127\.0\.0\.1 (\d+)")
@@ -216,13 +217,15 @@ def server_specs(threads_ok):
                    lambda port, tmp, bport=None: ["socat", "-d", "-d",
                                       f"TCP-LISTEN:{port},bind={HOST},reuseaddr,fork,backlog=4096",
                                       "PIPE"],
-                   ready_re=re.compile(r"listening on AF=2 127\.0\.0\.1:(\d+)"), forks=True),
+                   ready_re=re.compile(r"listening on AF=2 127\.0\.0\.1:(\d+)"), forks=True,
+                   runs=PEER_RUNS),
         ServerSpec("ncat", "ncat --exec /bin/cat",
                    lambda port, tmp, bport=None: ["ncat", "-v", "-l", "-k", "-m", "2000",
                                                   "--exec", "/bin/cat", HOST, str(port)],
-                   ready_re=re.compile(r"Listening on 127\.0\.0\.1:(\d+)"), forks=True),
+                   ready_re=re.compile(r"Listening on 127\.0\.0\.1:(\d+)"), forks=True,
+                   runs=PEER_RUNS),
         ServerSpec("inetd", "openbsd-inetd internal echo", inetd_argv, forks=True,
-                   prepare=inetd_prepare),
+                   prepare=inetd_prepare, runs=PEER_RUNS),
     ]
     return specs + tls_specs()
 
@@ -485,10 +488,11 @@ class Workload:
 
 TLS_RUNS = 3  # the TLS workloads' runs (each is slow: handshakes, three processes)
 IDLE_RUNS = 2  # the idle workload's (its figure moves by less than 1 B between runs)
+PEER_RUNS = 3  # socat, ncat and inetd's (a process per connection: slow, far behind)
 
 
 def workloads(quick):
-    d, w = ("1s", "0.3s") if quick else ("3s", "1s")
+    d, w = ("1s", "0.3s") if quick else ("2s", "1s")
     # Bulk ends after BULK_S or the bytes, whichever comes first: the time
     # bounds a measurement on a busy machine, the bytes on a fast one.
     bulk, bulk_title = ("128M", "128 MiB") if quick else ("1G", "1 GiB")
@@ -706,7 +710,7 @@ def run_suite(args, specs, wls):
             if wl.runs is not None and run >= wl.runs:
                 continue
             for spec in (order if run % 2 == 0 else order[::-1]):
-                if not wl.runs_on(spec):
+                if not wl.runs_on(spec) or (spec.runs is not None and run >= spec.runs):
                     continue
                 t0 = time.monotonic()
                 try:
@@ -1339,8 +1343,10 @@ def write_report(path, svg_rel, args, meta, specs, wls, summary, notes, results)
         f"prints the port it got, else a free port), runs one `sockecho bench` and stops the "
         f"server (SIGTERM to its process group). {args.runs} run(s); the three TLS "
         f"workloads run {min(args.runs, TLS_RUNS)} time(s) (each is slow: handshakes, and "
-        f"up to three processes per measurement) and idle {min(args.runs, IDLE_RUNS)} (its "
-        f"figure moves by less than 1 B between runs), to keep the suite under 25 minutes "
+        f"up to three processes per measurement), idle {min(args.runs, IDLE_RUNS)} (its "
+        f"figure moves by less than 1 B between runs), and the servers that fork per "
+        f"connection (socat, ncat, inetd) {min(args.runs, PEER_RUNS)}, to keep the suite "
+        f"under 25 minutes "
         f"on this machine. Bulk runs end after their time (`-d`) or bytes, whichever comes "
         f"first; the rate is over the measured time either way. A run measures every "
         f"workload on every server, sockecho's default server first and the libuv peer "
