@@ -608,3 +608,106 @@ def test_tls_bench_resumption(ctx):
             raise Skip("Wine's Schannel client never offers a session to resume")
         check(tls['resumed'] >= tls['handshakes'] // 2,
               'most handshakes must be resumed: %s', tls)
+
+
+# ---------------------------------------------------------------------------
+# reports and backends
+
+VERBOSE_RE = re.compile(r'^sockecho client: tls: (TLSv1\.[23]) (\S+), ALPN (\S+), '
+                        r'handshake ([0-9.]+) ms \((full|resumed)\), peer (.+) '
+                        r'SHA-256 ([0-9A-F:]{95}), (verified|NOT VERIFIED \(--tls-insecure\))$')
+
+
+def test_tls_json_and_verbose_line_as_documented(ctx):
+    # Every TLS record matches docs/json.md's schema, and the -v line says
+    # what the JSON says: a verified session with ALPN, a rejected one,
+    # bench's and the server's.
+    from test_json_schema import validate
+    certs = _certs(ctx)
+    server = start_server(ctx, LOCAL + ['--tls', '--tls-cert', certs.pem('leaf'), '--tls-key',
+                                        certs.key('leaf'), '--tls-alpn', 'h2,sockecho',
+                                        '--json'])
+    with server:
+        server.wait_for(lambda out, err: '{' in out, ctx.t(10), 'the listening record')
+        res = _client(ctx, certs, server.port, ['--tls-alpn', 'sockecho', '-s', '1M', '--json',
+                                                '-v'])
+        check(res.rc == 0, 'expected complete: %s', res.describe())
+        doc = _json(res)
+        tls = doc['tls']
+        check(tls['alpn'] == 'sockecho' and tls['resumed'] is False and tls['handshake_done'],
+              'tls object: %s', tls)
+        lines = [VERBOSE_RE.match(l) for l in _our_lines(ctx, res)]
+        lines = [m for m in lines if m]
+        check(len(lines) == 1, 'expected one -v tls line: %r', _our_lines(ctx, res))
+        version, cipher, alpn, _, kind, subject, fp, verified = lines[0].groups()
+        check((version, cipher, alpn, kind, subject, fp, verified) ==
+              (tls['version'], tls['cipher'], tls['alpn'], 'full', tls['peer_subject'],
+               tls['peer_fingerprint_sha256'], 'verified'),
+              'the -v line %r disagrees with %s', lines[0].group(0), tls)
+        rejected = run_client(ctx, ['--tls', '--tls-servername', 'example.org', '--tls-ca',
+                                    ctx.path(certs.pem('ca')), '--json', '127.0.0.1',
+                                    str(server.port)])
+        check(rejected.rc == TLS_EXIT, 'expected verdict tls: %s', rejected.describe())
+        check(_json(rejected)['tls']['handshake_done'] is False, 'rejected: %s',
+              _json(rejected))
+        bench = run_sockecho(ctx, ['bench', '--mode', 'sessions', '--count', '5',
+                                   '--concurrency', '1', '-s', '1K', '--tls',
+                                   '--tls-servername', 'localhost', '--tls-ca',
+                                   ctx.path(certs.pem('ca')), '--json', '127.0.0.1',
+                                   str(server.port)])
+        check(bench.rc == 0, 'bench: %s', bench.describe())
+        check(_json(bench)['tls']['handshakes'] == 5, 'bench tls: %s', _json(bench)['tls'])
+        records = [doc, _json(rejected), _json(bench)]
+        records.append(json.loads(next(l for l in server.out_lines if l.startswith('{'))))
+    validate(records, 'TLS --json')
+
+
+def _need_io_uring_server(ctx, certs):
+    if ctx.windows:
+        raise Skip('io_uring is Linux only')
+    version = run_sockecho(ctx, ['--version']).out
+    if 'io_uring' not in version.split('(backends: ', 1)[-1].split(';', 1)[0]:
+        raise Skip('built without the io_uring backend (no liburing)')
+    server = start_server(ctx, LOCAL + ['--tls', '--tls-cert', certs.pem('leaf'), '--tls-key',
+                                        certs.key('leaf'), '--backend', 'io_uring', '--json'])
+    server.wait_for(lambda out, err: '{' in out, ctx.t(10), 'the listening record')
+    listening = json.loads(next(l for l in server.out_lines if l.startswith('{')))
+    if listening['backend'] != 'io_uring':
+        server.stop()
+        raise Skip('this system cannot run io_uring (the server fell back to %s)'
+                   % listening['backend'])
+    return server
+
+
+def test_tls_io_uring_backend(ctx):
+    # TLS over the completion transport: server, client and bench on
+    # io_uring, 64 MiB verified each way, close_notify both ways, resumption.
+    certs = _certs(ctx)
+    server = _need_io_uring_server(ctx, certs)
+    with server:
+        uring = ['--backend', 'io_uring']
+        res = _client(ctx, certs, server.port, uring + ['-s', '64M', '--json'], timeout=90)
+        check(res.rc == 0, 'client on io_uring: %s', res.describe())
+        doc = _json(res)
+        check(doc['bytes_received'] == 64 << 20, 'bytes: %s', doc['bytes_received'])
+        check(doc['tls']['close_notify_sent'] and doc['tls']['close_notify_received'],
+              'close_notify: %s', doc['tls'])
+        tls = ['--tls', '--tls-servername', 'localhost', '--tls-ca', ctx.path(certs.pem('ca'))]
+        bench = run_sockecho(ctx, ['bench'] + uring + tls + [
+            '--mode', 'bulk', '--bytes', '64M', '--json', '127.0.0.1', str(server.port)],
+            timeout=90)
+        check(bench.rc == 0, 'bench bulk on io_uring: %s', bench.describe())
+        doc = _json(bench)
+        check(doc['bytes_received'] == 64 << 20 and doc['tls']['handshakes'] == 1,
+              'bench bulk: %s', doc)
+        bench = run_sockecho(ctx, ['bench'] + uring + tls + [
+            '--mode', 'sessions', '--count', '40', '--concurrency', '4', '-s', '10K',
+            '--tls-resume', '--json', '127.0.0.1', str(server.port)])
+        check(bench.rc == 0, 'bench sessions on io_uring: %s', bench.describe())
+        doc = _json(bench)
+        # Sessions in flight when the count is reached end too: 40 or more.
+        check(doc['tls']['handshakes'] >= 40 and
+              doc['tls']['resumed'] >= doc['tls']['handshakes'] // 2,
+              'bench --tls-resume on io_uring: %s', doc['tls'])
+        rc, out, err = server.stop(timeout=ctx.t(10))
+        check(rc == 0, 'server exited with %s: %r', rc, err[-300:])
