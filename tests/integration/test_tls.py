@@ -140,6 +140,22 @@ def test_tls_server_json_listening_fingerprint(ctx):
               'fingerprint: %s', doc)
 
 
+def test_tls_windows_server_under_wine_says_it_cannot(ctx):
+    # Wine's Schannel has no server side: the Windows server finds that out
+    # at start (one handshake in memory) and says so in one line, exit 1,
+    # rather than failing every client later.
+    if not ctx.windows:
+        raise Skip('Wine only: the native TLS server is tested everywhere else')
+    certs = _certs(ctx)
+    for args in ([], ['--tls-cert', ctx.path(certs.pfx('leaf'))]):
+        res = run_sockecho(ctx, ['server', '--tls'] + args + LOCAL)
+        lines = _our_lines(ctx, res)
+        check(res.rc == 1 and len(lines) == 1 and
+              'the TLS server does not work here' in lines[0] and
+              'SEC_E_UNSUPPORTED_FUNCTION' in lines[0], 'expected one line and exit 1: %s',
+              res.describe())
+
+
 def test_tls_rejects_expired_wrong_host_untrusted(ctx):
     certs = _certs(ctx)
     _check_rejected(ctx, certs, 'expired', 'expired', 'ca', 'localhost',
