@@ -710,7 +710,8 @@ def test_tls_io_uring_backend(ctx):
               'close_notify: %s', doc['tls'])
         tls = ['--tls', '--tls-servername', 'localhost', '--tls-ca', ctx.path(certs.pem('ca'))]
         bench = run_sockecho(ctx, ['bench'] + uring + tls + [
-            '--mode', 'bulk', '--bytes', '64M', '--json', '127.0.0.1', str(server.port)],
+            '--mode', 'bulk', '--bytes', '64M', '-d', '80s', '--json', '127.0.0.1',
+            str(server.port)],
             timeout=90)
         check(bench.rc == 0, 'bench bulk on io_uring: %s', bench.describe())
         doc = _json(bench)
