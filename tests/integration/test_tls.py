@@ -140,20 +140,39 @@ def test_tls_server_json_listening_fingerprint(ctx):
               'fingerprint: %s', doc)
 
 
+def _rsa_pfx(ctx, certs):
+    """A PKCS#12 file of an RSA leaf for localhost signed by CERTS' CA."""
+    d = ctx.tmp('rsa')
+    os.makedirs(d, exist_ok=True)
+    for args in (['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa.key', '-out', 'rsa.csr',
+                  '-subj', '/CN=localhost'],
+                 ['x509', '-req', '-in', 'rsa.csr', '-CA', certs.pem('ca'), '-CAkey',
+                  certs.key('ca'), '-set_serial', '9', '-days', '2', '-out', 'rsa.pem'],
+                 ['pkcs12', '-export', '-in', 'rsa.pem', '-inkey', 'rsa.key', '-out', 'rsa.pfx',
+                  '-passout', 'pass:']):
+        subprocess.run(['openssl'] + args, cwd=d, check=True, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return os.path.join(d, 'rsa.pfx')
+
+
 def test_tls_windows_server_under_wine_says_it_cannot(ctx):
     # Wine's Schannel has no server side: the Windows server finds that out
     # at start (one handshake in memory) and says so in one line, exit 1,
-    # rather than failing every client later.
+    # rather than failing every client later. Wine imports only RSA keys
+    # from a .pfx: one with an EC key is refused as a usage error.
     if not ctx.windows:
         raise Skip('Wine only: the native TLS server is tested everywhere else')
     certs = _certs(ctx)
-    for args in ([], ['--tls-cert', ctx.path(certs.pfx('leaf'))]):
+    for args in ([], ['--tls-cert', ctx.path(_rsa_pfx(ctx, certs))]):
         res = run_sockecho(ctx, ['server', '--tls'] + args + LOCAL)
         lines = _our_lines(ctx, res)
         check(res.rc == 1 and len(lines) == 1 and
               'the TLS server does not work here' in lines[0] and
               'SEC_E_UNSUPPORTED_FUNCTION' in lines[0], 'expected one line and exit 1: %s',
               res.describe())
+    res = run_sockecho(ctx, ['server', '--tls', '--tls-cert', ctx.path(certs.pfx('leaf'))] + LOCAL)
+    check(res.rc == 2 and 'not a PKCS#12 file with a certificate and its key' in res.err,
+          'an EC key in a .pfx under Wine: %s', res.describe())
 
 
 def test_tls_rejects_expired_wrong_host_untrusted(ctx):
@@ -642,7 +661,7 @@ def test_tls_json_and_verbose_line_as_documented(ctx):
     certs = _certs(ctx)
     server = start_server(ctx, LOCAL + ['--tls', '--tls-cert', certs.pem('leaf'), '--tls-key',
                                         certs.key('leaf'), '--tls-alpn', 'h2,sockecho',
-                                        '--json'])
+                                        '--json'], peer=ctx.windows)
     with server:
         server.wait_for(lambda out, err: '{' in out, ctx.t(10), 'the listening record')
         res = _client(ctx, certs, server.port, ['--tls-alpn', 'sockecho', '-s', '1M', '--json',
