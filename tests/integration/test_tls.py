@@ -611,8 +611,11 @@ def test_tls_200_concurrent_sessions(ctx):
     certs = _certs(ctx)
     server = _tls_server(ctx, ['--tls-cert', certs.pem('leaf'), '--tls-key', certs.key('leaf')])
     with server:
+        # 200 handshakes at once under Wine on a loaded machine: a session
+        # may wait more than the default 10 s for its first byte.
         res = run_sockecho(ctx, ['bench', '--mode', 'sessions', '--concurrency', '200',
-                                 '--count', '400', '-d', '80s', '-s', '4K', '--tls', '--tls-servername',
+                                 '--count', '400', '-d', '80s', '--timeout', '30s', '-s', '4K',
+                                 '--tls', '--tls-servername',
                                  'localhost', '--tls-ca', ctx.path(certs.pem('ca')),
                                  '--json', '127.0.0.1', str(server.port)], timeout=90)
         check(res.rc == 0, 'bench: %s', res.describe())
