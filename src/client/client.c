@@ -190,6 +190,15 @@ static void on_eof(se_conn *conn)
     /* Over TLS the end of the echo is the server's close_notify: a FIN
      * without it may have cut the stream anywhere. */
     int cut = c->tls && !se_tls_filter_close_received(c->tls);
+    /* A short echo ended by close_notify: TLS carried every byte it was
+     * given, so they were lost before encryption (the server, or a TLS
+     * terminator and what is behind it). */
+    const char *tls_note =
+        cut      ? ", without TLS close_notify (a truncation attack, or something in "
+                   "between that cut the stream)"
+        : c->tls ? ", with TLS close_notify (the TLS stream ended cleanly: the bytes were "
+                   "lost before encryption)"
+                 : "";
     if (!c->payload->finished || c->res->bytes_received < total || cut)
         set_verdict(c, SE_VERDICT_TRUNCATED,
                     "truncated: the server closed after %llu of %llu bytes%s%s",
@@ -197,9 +206,7 @@ static void on_eof(se_conn *conn)
                     !c->payload->finished    ? " sent so far"
                     : c->opt->expect_trailer ? " (echo and trailer)"
                                              : "",
-                    cut ? ", without TLS close_notify (a truncation attack, or something in "
-                          "between that cut the stream)"
-                        : "");
+                    tls_note);
     se_conn_close(conn);
 }
 

@@ -743,7 +743,9 @@ void se_conn_drained(se_conn *conn)
      * queue from on_drain (a bulk sender) costs no interest change per
      * burst. */
     conn->write_armed = !conn->completion;
-    if (conn->cb->on_drain)
+    /* A filter's handshake bytes drain before the owner's on_connect (a
+     * completion send always ends later): the owner hears only of its own. */
+    if (conn->state == SE_CONN_OPEN && conn->cb->on_drain)
         conn->cb->on_drain(conn);
 }
 
