@@ -101,7 +101,8 @@ enum {
     SOCKECHO_EAI_FAMILY = -3967, /* no address of the requested family */
     SOCKECHO_EUNKNOWN = -3966,   /* an OS error without a portable code */
     SOCKECHO_EINJECTED = -3965,  /* a fault the server injected on purpose (--fault) */
-    SOCKECHO_ETLS = -3964        /* a TLS handshake or record failed */
+    SOCKECHO_ETLS = -3964,       /* a TLS handshake or record failed */
+    SOCKECHO_ECANCELED = -3963   /* a connect attempt closed: another one connected first */
 };
 
 /* The name of CODE ("ECONNREFUSED"; "EUNKNOWN" for a code outside the

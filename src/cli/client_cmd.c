@@ -41,7 +41,9 @@ enum {
     OPT_SEND_PROXY,
     OPT_PROXY_SOURCE,
     OPT_TIME,
-    OPT_INTERVAL
+    OPT_INTERVAL,
+    OPT_ATTEMPT_DELAY,
+    OPT_SOURCE
 };
 
 static const char client_usage[] =
@@ -60,6 +62,8 @@ static const char client_usage[] =
     "      --time T            stop sending after T, then half-close as usual\n"
     "      --interval T        a progress record every T (JSON with --json)\n"
     "      --connect-timeout T per-address connect timeout (default 5s)\n"
+    "      --attempt-delay T   Happy Eyeballs: next address after T (250ms; 0: one\n"
+    "                          at a time); --source ADDR[:PORT]: bind to ADDR first\n"
     "      --idle-timeout T    give up when nothing moves for T (30s; 0: never)\n"
     "      --drain-timeout T   no FIN T after the half-close (default 10s, 0: never)\n"
     "      --expect-trailer N  expect N bytes of server --trailer after the echo\n"
@@ -117,6 +121,8 @@ static const se_optdef client_options[] = {
     {"tls-min", 0, 1, SE_OPT_TLS_MIN},
     {"time", 0, 1, OPT_TIME},
     {"interval", 0, 1, OPT_INTERVAL},
+    {"attempt-delay", 0, 1, OPT_ATTEMPT_DELAY},
+    {"source", 0, 1, OPT_SOURCE},
     {NULL, 0, 0, 0},
 };
 
@@ -130,9 +136,23 @@ typedef struct client_args {
     int udp_only; /* an option that only --udp uses was given */
     se_proxy_url proxy;
     se_sockaddr proxy_source;
+    se_sockaddr source;
     se_sockopts sockopts;
     se_cli_tls tls;
 } client_args;
+
+/* --source: a numeric "ADDR", "ADDR:PORT" or "[IPV6]:PORT" (port 0: any). */
+static int parse_source(const char *v, se_sockaddr *out, char *err, size_t err_size)
+{
+    char buf[80];
+    const char *colon = strchr(v, ':');
+    int bare = v[0] != '[' && (!colon || strchr(colon + 1, ':'));
+    if (bare && strlen(v) < sizeof buf - 8) {
+        snprintf(buf, sizeof buf, colon ? "[%s]:0" : "%s:0", v);
+        v = buf;
+    }
+    return se_parse_addr_port(v, out, err, err_size);
+}
 
 static int parse_duration(const se_args *args, uint64_t *out)
 {
@@ -208,6 +228,8 @@ static int parse_option(int id, const se_args *args, client_args *c)
         return 0;
     case OPT_CONNECT_TIMEOUT:
         return parse_duration(args, &c->opt.connect_timeout_ms);
+    case OPT_ATTEMPT_DELAY:
+        return parse_duration(args, &c->opt.attempt_delay_ms);
     case OPT_IDLE_TIMEOUT:
         return parse_duration(args, &c->opt.idle_timeout_ms);
     case OPT_DRAIN_TIMEOUT:
@@ -250,6 +272,11 @@ static int parse_option(int id, const se_args *args, client_args *c)
         if (se_parse_addr_port(v, &c->proxy_source, err, sizeof err))
             return se_usage_error("%s: %s", args->name, err);
         c->opt.proxy_source = &c->proxy_source.sa;
+        return 0;
+    case OPT_SOURCE:
+        if (parse_source(v, &c->source, err, sizeof err))
+            return se_usage_error("%s: %s", args->name, err);
+        c->opt.source = &c->source.sa;
         return 0;
     case OPT_COUNT:
         c->udp_only = 1;
@@ -306,10 +333,18 @@ static int check_combinations(client_args *c)
                               SOCKECHO_BACKENDS);
     if (c->udp_only && !c->udp)
         return se_usage_error("--count and --timeout go with --udp");
+    if (opt->source) {
+        int fam = opt->source->sa_family;
+        if (opt->family != AF_UNSPEC && opt->family != fam)
+            return se_usage_error("--source %s excludes %s", fam == AF_INET ? "IPv4" : "IPv6",
+                                  fam == AF_INET ? "-6" : "-4");
+        opt->family = fam; /* only addresses the source can reach */
+    }
     if (opt->proxy_source && !opt->send_proxy)
         return se_usage_error("--proxy-source goes with --send-proxy");
-    if (c->udp && (opt->proxy || opt->send_proxy || se_sockopts_given(&c->sockopts)))
-        return se_usage_error("--udp excludes --proxy, --send-proxy and the socket options");
+    if (c->udp && (opt->proxy || opt->send_proxy || opt->source || se_sockopts_given(&c->sockopts)))
+        return se_usage_error(
+            "--udp excludes --proxy, --send-proxy, --source and the socket options");
     if (se_sockopts_given(&c->sockopts))
         opt->sockopts = &c->sockopts;
     char err[256];
@@ -371,6 +406,7 @@ int se_cmd_client(int argc, char **argv)
     opt->family = AF_UNSPEC;
     opt->port = DEFAULT_PORT;
     opt->connect_timeout_ms = 5000;
+    opt->attempt_delay_ms = 250;
     opt->idle_timeout_ms = 30000;
     opt->drain_timeout_ms = 10000;
     c.seed = 1;

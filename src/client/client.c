@@ -3,6 +3,7 @@
 
 #include "conn/conn.h"
 #include "conn/proxy_filter.h"
+#include "conn/resolver.h"
 #include "conn/tls_filter.h"
 #include "conn/tunnel_filter.h"
 #include "util/pattern.h"
@@ -33,7 +34,11 @@ typedef struct client {
     int verdict_set;
     uint64_t connected_ns, shutdown_ns;
     size_t attempts_cap;
-    se_tunnel *tunnel;       /* with --proxy: the handshake, for its verdict */
+    se_tunnel *tunnel;     /* with --proxy: the handshake, for its verdict */
+    se_resolver *resolver; /* while the names are looked up */
+    struct addrinfo *list; /* the addresses connected to (HOST's or the proxy's) */
+    struct addrinfo *dest; /* with socks5://: HOST's, sent to the proxy */
+    uint64_t first_attempt_ns;
     const char *sockopt_bad; /* the socket option an attempt could not set */
 } client;
 
@@ -291,6 +296,10 @@ static void on_tick_timer(se_loop *loop, se_timer *t)
 static void on_close(se_conn *conn)
 {
     client *c = client_of(conn);
+    if (c->resolver) {
+        se_resolver_cancel(c->resolver);
+        c->resolver = NULL;
+    }
     se_timer_stop(c->loop, &c->idle_timer);
     se_timer_stop(c->loop, &c->drain_timer);
     se_timer_stop(c->loop, &c->pump_timer);
@@ -305,6 +314,20 @@ static void on_close(se_conn *conn)
 }
 
 /* ---- connecting ---- */
+
+static void on_attempt_start(se_conn *conn, const struct sockaddr *addr)
+{
+    client *c = client_of(conn);
+    uint64_t now = se_now_ns();
+    if (!c->first_attempt_ns)
+        c->first_attempt_ns = now;
+    if (c->opt->log) {
+        char where[SE_ADDRSTRLEN];
+        se_addr_format(addr, where, sizeof where);
+        fprintf(c->opt->log, "sockecho client: attempt to %s (+%.3f ms)\n", where,
+                ms_between(c->first_attempt_ns, now));
+    }
+}
 
 static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, uint64_t ns)
 {
@@ -327,13 +350,22 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
     a->port = se_addr_port(addr);
     a->status = status;
     a->ms = (double)ns / 1e6;
+    a->start_ms = ms_between(c->first_attempt_ns, se_now_ns()) - a->ms;
+    if (a->start_ms < 0)
+        a->start_ms = 0;
     if (c->opt->log) {
         char where[SE_ADDRSTRLEN];
         se_addr_format(addr, where, sizeof where);
         fprintf(c->opt->log, "sockecho client: connecting to %s%s %s: %s (%.3f ms)\n",
                 c->opt->proxy ? "the proxy " : "",
                 c->opt->proxy ? c->opt->proxy->host : c->opt->host, where,
-                status ? se_strerror(status) : "connected", a->ms);
+                status == SE_ECANCELED ? "closed, another address connected first"
+                : status               ? se_strerror(status)
+                                       : "connected",
+                a->ms);
+        if (status == 0 && r->attempt_count > 1)
+            fprintf(c->opt->log, "sockecho client: %s won the race of %zu attempts\n", where,
+                    r->attempt_count);
     }
 }
 
@@ -428,6 +460,7 @@ static void on_connect(se_conn *conn, int status)
 
 static const se_conn_callbacks client_callbacks = {
     .on_connect = on_connect,
+    .on_attempt_start = on_attempt_start,
     .on_attempt = on_attempt,
     .on_read = on_read,
     .on_eof = on_eof,
@@ -436,28 +469,6 @@ static const se_conn_callbacks client_callbacks = {
     .on_error = on_error,
     .on_close = on_close,
 };
-
-/* The addresses to connect to: HOST's, or with --proxy the proxy's (and,
- * for socks5://, HOST's in *DEST: the client resolves the destination). */
-static int resolve(client *c, struct addrinfo **list, struct addrinfo **dest)
-{
-    const se_client_options *opt = c->opt;
-    const char *host = opt->proxy ? opt->proxy->host : opt->host;
-    const char *port = opt->proxy ? opt->proxy->port : opt->port;
-    int err = se_resolve(host, port, opt->family, SOCK_STREAM, 0, list);
-    if (err) {
-        set_verdict(c, SE_VERDICT_RESOLVE, "cannot resolve %s%s: %s",
-                    opt->proxy ? "the proxy " : "", host, se_strerror(err));
-        return err;
-    }
-    if (opt->proxy && opt->proxy->scheme == SE_PROXY_SOCKS5) {
-        err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, dest);
-        if (err)
-            set_verdict(c, SE_VERDICT_RESOLVE, "cannot resolve %s: %s", opt->host,
-                        se_strerror(err));
-    }
-    return err;
-}
 
 /* Each attempt's socket gets the socket options before it connects. */
 static int setup_socket(se_socket sock, int family, void *arg)
@@ -471,8 +482,10 @@ static int setup_socket(se_socket sock, int family, void *arg)
 static int push_filters(client *c, const struct addrinfo *dest)
 {
     const se_client_options *opt = c->opt;
-    int err = 0;
-    if (opt->sockopts)
+    int err = se_conn_set_attempt_delay(c->conn, opt->attempt_delay_ms);
+    if (!err && opt->source)
+        err = se_conn_set_source(c->conn, opt->source);
+    if (!err && opt->sockopts)
         err = se_conn_set_socket_setup(c->conn, setup_socket, c);
     if (!err && opt->proxy)
         err = se_conn_push_tunnel(c->conn, opt->proxy, opt->host, dest ? dest->ai_addr : NULL,
@@ -483,6 +496,45 @@ static int push_filters(client *c, const struct addrinfo *dest)
         err = se_tls_filter_push(c->conn, opt->tls,
                                  opt->tls_servername ? opt->tls_servername : opt->host, &c->tls);
     return err;
+}
+
+/* The names are resolved (conn/resolver.h): HOST's, or with --proxy the
+ * proxy's (and for socks5:// HOST's as well, sent to the proxy). */
+static void on_resolved(void *arg, int failed, int err, struct addrinfo **lists)
+{
+    client *c = arg;
+    const se_client_options *opt = c->opt;
+    c->resolver = NULL;
+    c->list = lists[0];
+    c->dest = lists[1];
+    if (failed >= 0) {
+        int proxy = opt->proxy && failed == 0;
+        c->res->error = err;
+        set_verdict(c, SE_VERDICT_RESOLVE, "cannot resolve %s%s: %s", proxy ? "the proxy " : "",
+                    proxy ? opt->proxy->host : opt->host, se_strerror(err));
+        se_timer_stop(c->loop, &c->tick_timer);
+        se_conn_close(c->conn);
+        return;
+    }
+    if ((err = push_filters(c, c->dest)) != 0 ||
+        (err = se_conn_connect(c->conn, c->list, opt->connect_timeout_ms)) != 0) {
+        set_verdict(c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
+        se_timer_stop(c->loop, &c->tick_timer);
+        se_conn_close(c->conn);
+    }
+}
+
+static int start_resolving(client *c)
+{
+    const se_client_options *opt = c->opt;
+    se_resolve_query q[2] = {{opt->host, opt->port, opt->family}, {NULL, NULL, 0}};
+    size_t n = 1;
+    if (opt->proxy) {
+        q[0] = (se_resolve_query){opt->proxy->host, opt->proxy->port, opt->family};
+        if (opt->proxy->scheme == SE_PROXY_SOCKS5)
+            q[n++] = (se_resolve_query){opt->host, opt->port, opt->family};
+    }
+    return se_resolver_start(c->loop, q, n, on_resolved, c, &c->resolver);
 }
 
 se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
@@ -497,6 +549,7 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     result->tls_used = opt->tls != NULL;
     result->connect_ms = result->transfer_ms = result->close_ms = -1;
     result->send_proxy = opt->send_proxy;
+    result->attempt_delay_ms = opt->attempt_delay_ms;
     if (opt->proxy)
         snprintf(result->proxy, sizeof result->proxy,
                  strchr(opt->proxy->host, ':') ? "%s://[%s]:%s" : "%s://%s:%s",
@@ -507,11 +560,7 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
         set_verdict(&c, SE_VERDICT_ERROR, "cannot open %s: %s", opt->output_path, se_strerror(err));
         return result->verdict;
     }
-    struct addrinfo *list = NULL, *dest = NULL;
-    err = resolve(&c, &list, &dest);
-    if (err) {
-        result->error = err;
-    } else if ((err = se_loop_new(&c.loop, opt->backend)) != 0) {
+    if ((err = se_loop_new(&c.loop, opt->backend)) != 0) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
     } else {
         if (opt->log && se_loop_fallback(c.loop))
@@ -531,9 +580,8 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
             if (opt->on_tick && (err = se_timer_start(c.loop, &c.tick_timer, opt->tick_ms)) != 0) {
                 set_verdict(&c, SE_VERDICT_ERROR, "cannot start: %s", se_strerror(err));
                 se_conn_close(c.conn); /* freed by the loop below */
-            } else if ((err = push_filters(&c, dest)) != 0 ||
-                       (err = se_conn_connect(c.conn, list, opt->connect_timeout_ms)) != 0) {
-                set_verdict(&c, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
+            } else if ((err = start_resolving(&c)) != 0) {
+                set_verdict(&c, SE_VERDICT_ERROR, "cannot resolve: %s", se_strerror(err));
                 se_timer_stop(c.loop, &c.tick_timer);
                 se_conn_close(c.conn); /* freed by the loop below */
             }
@@ -544,10 +592,10 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
         free(c.expect);
         se_loop_free(c.loop);
     }
-    if (list)
-        freeaddrinfo(list);
-    if (dest)
-        freeaddrinfo(dest);
+    if (c.list)
+        freeaddrinfo(c.list);
+    if (c.dest)
+        freeaddrinfo(c.dest);
     if (c.out && c.out != stdout && fclose(c.out) != 0)
         set_verdict(&c, SE_VERDICT_ERROR, "cannot write %s: %s", opt->output_path,
                     se_strerror(se_last_file_error()));

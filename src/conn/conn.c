@@ -1,7 +1,8 @@
-/* Connection state machine: address fallback, the filter chain, the send
+/* Connection state machine: connecting (conn/race.h), the filter chain, the send
  * queue with drain-then-shutdown (libuv's uv__drain), held input while the
  * owner is not reading, deferred notifications. */
 #include "conn_internal.h"
+#include "conn/race.h"
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -12,7 +13,6 @@
 #define SE_READS_PER_EVENT 16
 
 enum {
-    PENDING_ATTEMPT = 1,  /* start the next connect attempt */
     PENDING_OPEN = 2,     /* open the filters of an adopted socket */
     PENDING_HELD = 4,     /* deliver held input (reading was restarted) */
     PENDING_SHUTDOWN = 8, /* call on_shutdown */
@@ -23,14 +23,11 @@ enum {
 /* What only a connecting conn needs; allocated by se_conn_connect, freed
  * once connected or failed, so accepted connections never carry it. */
 typedef struct se_connecting {
-    const struct addrinfo *next_addr;
     const struct sockaddr *source; /* bound before connect when its family matches */
     int (*setup)(se_socket sock, int family, void *arg); /* socket options */
     void *setup_arg;
-    uint64_t timeout_ms;
-    uint64_t attempt_start_ns;
-    int last_error;
-    se_timer timer;
+    uint64_t attempt_delay_ms;
+    se_race *race;
 } se_connecting;
 
 struct se_filter {
@@ -75,8 +72,6 @@ static se_filter *top_filter(const se_conn *conn)
 static _Thread_local char recv_buffer[SE_CONN_READ_MAX];
 
 static void on_io(se_loop *loop, se_io *io, int events);
-static void on_connect_timeout(se_loop *loop, se_timer *timer);
-static void attempt_next(se_conn *conn);
 static void deliver_held(se_conn *conn);
 static void free_conn(se_conn *conn);
 static int open_filters(se_conn *conn);
@@ -113,8 +108,6 @@ static void run_pending(se_loop *loop, se_deferred *d)
         deliver_held(conn);
     if (pending & PENDING_SHUTDOWN && conn->state == SE_CONN_OPEN)
         conn->cb->on_shutdown(conn);
-    if (pending & PENDING_ATTEMPT && conn->state == SE_CONN_CONNECTING)
-        attempt_next(conn);
 }
 
 static void schedule(se_conn *conn, int what)
@@ -812,25 +805,14 @@ static void end_connecting(se_conn *conn)
 {
     if (!conn->connecting)
         return;
-    se_timer_stop(conn->loop, &conn->connecting->timer);
+    if (conn->connecting->race)
+        se_race_free(conn->connecting->race);
     free(conn->connecting);
     conn->connecting = NULL;
 }
 
-static void attempt_done(se_conn *conn, int status)
-{
-    if (conn->cb->on_attempt)
-        conn->cb->on_attempt(conn, se_conn_peer(conn), status,
-                             se_now_ns() - conn->connecting->attempt_start_ns);
-}
-
 static void connected(se_conn *conn)
 {
-    se_timer_stop(conn->loop, &conn->connecting->timer);
-    attempt_done(conn, 0);
-    end_connecting(conn);
-    if (conn->state != SE_CONN_CONNECTING)
-        return; /* closed by on_attempt */
     se_conn_touch(conn);
     choose_transport(conn);
     if (!conn->bottom) {
@@ -843,62 +825,58 @@ static void connected(se_conn *conn)
         fail(conn, err);
 }
 
-static void attempt_next(se_conn *conn)
+/* ---- the race's callbacks (conn/race.h) ---- */
+
+static int open_attempt(void *arg, const struct sockaddr *addr, se_socklen len, se_socket *out)
 {
+    se_conn *conn = arg;
     se_connecting *c = conn->connecting;
-    while (c->next_addr) {
-        const struct addrinfo *ai = c->next_addr;
-        c->next_addr = ai->ai_next;
-        set_peer(conn, ai->ai_addr, (size_t)ai->ai_addrlen);
-        c->attempt_start_ns = se_now_ns();
-        se_socket sock;
-        int err = se_socket_open(ai->ai_family, &sock);
-        if (!err) {
-            se_io_init(&conn->io, sock, on_io, conn);
-            if (c->setup)
-                err = c->setup(sock, ai->ai_family, c->setup_arg);
-            if (!err && c->source && c->source->sa_family == ai->ai_family)
-                err = se_socket_bind_source(sock, c->source);
-            if (!err)
-                err = se_socket_connect(sock, ai->ai_addr, (se_socklen)ai->ai_addrlen);
-            if (err == 0) {
-                connected(conn);
-                return;
-            }
-            if (err == SE_EINPROGRESS) {
-                err = update_io(conn);
-                if (!err && c->timeout_ms)
-                    err = se_timer_start(conn->loop, &c->timer, c->timeout_ms);
-                if (!err)
-                    return;
-            }
-            release_socket(conn, 0);
-        }
-        c->last_error = err;
-        attempt_done(conn, err);
-        if (conn->state != SE_CONN_CONNECTING)
-            return; /* closed by on_attempt */
+    se_socket sock;
+    int err = se_socket_open(addr->sa_family, &sock);
+    if (err)
+        return err;
+    if (c->setup)
+        err = c->setup(sock, addr->sa_family, c->setup_arg);
+    if (!err && c->source && c->source->sa_family == addr->sa_family)
+        err = se_socket_bind_source(sock, c->source);
+    if (!err)
+        err = se_socket_connect(sock, addr, len);
+    if (err && err != SE_EINPROGRESS) {
+        se_socket_close(sock);
+        return err;
     }
-    int err = c->last_error ? c->last_error : SE_EAI_NONAME;
+    *out = sock;
+    return err;
+}
+
+static void attempt_started(void *arg, const struct sockaddr *addr)
+{
+    se_conn *conn = arg;
+    set_peer(conn, addr, se_addr_len(addr));
+    if (conn->cb->on_attempt_start)
+        conn->cb->on_attempt_start(conn, addr);
+}
+
+static void attempt_ended(void *arg, const struct sockaddr *addr, int status, uint64_t ns)
+{
+    se_conn *conn = arg;
+    if (conn->cb->on_attempt)
+        conn->cb->on_attempt(conn, addr, status, ns);
+}
+
+static void race_done(void *arg, int status, se_socket sock, const struct sockaddr *addr,
+                      se_socklen len)
+{
+    se_conn *conn = arg;
     end_connecting(conn);
-    conn->state = SE_CONN_FAILED;
-    conn->cb->on_connect(conn, err);
-}
-
-static void attempt_failed(se_conn *conn, int err)
-{
-    se_timer_stop(conn->loop, &conn->connecting->timer);
-    release_socket(conn, 0);
-    conn->connecting->last_error = err;
-    attempt_done(conn, err);
-    if (conn->state == SE_CONN_CONNECTING)
-        attempt_next(conn);
-}
-
-static void on_connect_timeout(se_loop *loop, se_timer *timer)
-{
-    (void)loop;
-    attempt_failed(se_timer_data(timer), SE_ETIMEDOUT);
+    if (status) {
+        conn->state = SE_CONN_FAILED;
+        conn->cb->on_connect(conn, status);
+        return;
+    }
+    set_peer(conn, addr, (size_t)len);
+    se_io_init(&conn->io, sock, on_io, conn);
+    connected(conn);
 }
 
 int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout_ms)
@@ -910,12 +888,30 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
     se_connecting *c = conn->connecting ? conn->connecting : calloc(1, sizeof *c);
     if (!c)
         return SE_ENOMEM;
-    c->next_addr = list;
-    c->timeout_ms = timeout_ms;
-    se_timer_init(&c->timer, on_connect_timeout, conn);
     conn->connecting = c;
+    se_race_config cfg = {
+        .attempt_delay_ms = c->attempt_delay_ms,
+        .timeout_ms = timeout_ms,
+        .open = open_attempt,
+        .on_start = attempt_started,
+        .on_end = attempt_ended,
+        .on_done = race_done,
+        .arg = conn,
+    };
+    int err = se_race_start(conn->loop, list, &cfg, &c->race);
+    if (err)
+        return err;
     conn->state = SE_CONN_CONNECTING;
-    schedule(conn, PENDING_ATTEMPT);
+    return 0;
+}
+
+int se_conn_set_attempt_delay(se_conn *conn, uint64_t delay_ms)
+{
+    if (conn->state != SE_CONN_IDLE)
+        return SE_EINVAL;
+    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+        return SE_ENOMEM;
+    conn->connecting->attempt_delay_ms = delay_ms;
     return 0;
 }
 
@@ -962,16 +958,6 @@ static void on_io(se_loop *loop, se_io *io, int events)
 {
     (void)loop;
     se_conn *conn = se_io_data(io);
-    if (conn->state == SE_CONN_CONNECTING) {
-        int err = se_socket_error(se_io_socket(io));
-        if (err == 0 && (events & SE_ERRORED))
-            err = SE_ECONNREFUSED;
-        if (err)
-            attempt_failed(conn, err);
-        else
-            connected(conn);
-        return;
-    }
     if (events & SE_READABLE)
         handle_readable(conn, events);
     if ((events & SE_WRITABLE) && se_conn_is_open(conn))
@@ -1022,6 +1008,6 @@ static void free_conn(se_conn *conn)
         free(conn->bufs->flight);
         free(conn->bufs);
     }
-    free(conn->connecting);
+    end_connecting(conn);
     free(conn);
 }

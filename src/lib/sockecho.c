@@ -46,7 +46,8 @@ SE_SAME(EAI_FAMILY)
 SE_SAME(EUNKNOWN)
 SE_SAME(EINJECTED)
 SE_SAME(ETLS)
-_Static_assert((int)SOCKECHO_ETLS + 1 == (int)SE_ERROR_END, "every SE_E* code is public");
+SE_SAME(ECANCELED)
+_Static_assert((int)SOCKECHO_ECANCELED + 1 == (int)SE_ERROR_END, "every SE_E* code is public");
 _Static_assert((int)SOCKECHO_TIMEOUT == (int)SE_VERDICT_TIMEOUT &&
                    (int)SOCKECHO_MISMATCH == (int)SE_VERDICT_MISMATCH &&
                    (int)SOCKECHO_REFUSED == (int)SE_VERDICT_REFUSED,

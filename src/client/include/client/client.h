@@ -19,10 +19,12 @@ typedef struct se_client_options {
     const char *backend;
     const char *output_path; /* NULL: discard the echo */
     uint64_t connect_timeout_ms;
-    uint64_t idle_timeout_ms;  /* 0: none */
-    uint64_t drain_timeout_ms; /* 0: none */
-    uint64_t expect_trailer;   /* bytes of the server's --trailer after the echo */
-    FILE *log;                 /* connect attempts are logged here; NULL: not */
+    uint64_t attempt_delay_ms;     /* Happy Eyeballs (conn/race.h); 0: one address at a time */
+    const struct sockaddr *source; /* each attempt binds to it first; NULL: any */
+    uint64_t idle_timeout_ms;      /* 0: none */
+    uint64_t drain_timeout_ms;     /* 0: none */
+    uint64_t expect_trailer;       /* bytes of the server's --trailer after the echo */
+    FILE *log;                     /* connect attempts are logged here; NULL: not */
     /* Optional: each chunk of the echo as it arrives (the library's sink). */
     void (*on_echo)(void *arg, const char *data, size_t len);
     void *echo_arg;
@@ -51,6 +53,7 @@ typedef struct se_attempt {
     int port;
     int status; /* 0 or SE_E* */
     double ms;
+    double start_ms; /* when it started, from the first attempt's start */
 } se_attempt;
 
 typedef struct se_client_result {
@@ -67,9 +70,10 @@ typedef struct se_client_result {
     double connect_ms, transfer_ms, close_ms; /* < 0: did not happen */
     se_attempt *attempts;                     /* owned; free with se_client_result_free */
     size_t attempt_count;
-    char proxy[300];   /* "socks5h://HOST:PORT" (no credentials) with --proxy; "" if none */
-    int send_proxy;    /* the PROXY header version sent first; 0 if none */
-    int have_sockopts; /* with sockopts, once connected: */
+    uint64_t attempt_delay_ms; /* the race's delay (options.attempt_delay_ms) */
+    char proxy[300];           /* "socks5h://HOST:PORT" (no credentials) with --proxy; "" if none */
+    int send_proxy;            /* the PROXY header version sent first; 0 if none */
+    int have_sockopts;         /* with sockopts, once connected: */
     se_sockopts_state sockopts; /* the options in force, read back */
     /* With TLS (options.tls): the session, once its handshake is done. */
     int tls_used;

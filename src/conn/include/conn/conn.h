@@ -2,7 +2,7 @@
  * "your queue drained", "your FIN is out"), opaque to its owner (redis
  * connection.h's accessors).
  *
- *   IDLE --connect--> CONNECTING --(each address in turn)--> OPENING
+ *   IDLE --connect--> CONNECTING --(a race of attempts: conn/race.h)--> OPENING
  *   IDLE --adopt (an accepted socket)-------------------------> OPENING
  *   OPENING: the filters' handshakes (TLS, PROXY header, ...) --> OPEN
  *   OPEN: reading on/off; our side half-closed once the send queue is empty
@@ -35,8 +35,11 @@ typedef struct se_conn_callbacks {
      * connections): STATUS 0 (OPEN) or the error that ended the attempt
      * (the conn is then FAILED). */
     void (*on_connect)(se_conn *conn, int status);
-    /* One connect attempt ended (optional): its address, 0 or the error,
-     * and how long it took. */
+    /* One connect attempt starts (optional). */
+    void (*on_attempt_start)(se_conn *conn, const struct sockaddr *addr);
+    /* One connect attempt ended (optional): its address, 0 or the error
+     * (SE_ECANCELED: another attempt connected first), and how long it
+     * took. The winner's comes last, right before the filters open. */
     void (*on_attempt)(se_conn *conn, const struct sockaddr *addr, int status, uint64_t elapsed_ns);
     /* LEN > 0 bytes arrived; DATA is valid only during the call. */
     void (*on_read)(se_conn *conn, const char *data, size_t len);
@@ -79,10 +82,17 @@ se_conn *se_conn_of_owner(const void *owner);
 /* The loop CONN runs on. */
 se_loop *se_conn_loop(const se_conn *conn);
 
-/* Connects to each address of LIST in order until one accepts, giving each
- * TIMEOUT_MS (0: no limit). LIST must stay valid until on_connect. Returns 0
- * (on_connect will follow) or an error (nothing follows). */
+/* Connects to one address of LIST, giving each attempt TIMEOUT_MS (0: no
+ * limit): one at a time in LIST's order, or raced (Happy Eyeballs, see
+ * se_conn_set_attempt_delay). LIST must stay valid until on_connect.
+ * Returns 0 (on_connect will follow) or an error (nothing follows). */
 int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout_ms);
+
+/* Races the connect attempts (conn/race.h): a new one every DELAY_MS while
+ * earlier ones are pending, IPv6 and IPv4 interleaved; 0 (the default):
+ * one at a time in the list's order. Call before se_conn_connect. Returns
+ * 0, SE_EINVAL (not IDLE) or SE_ENOMEM. */
+int se_conn_set_attempt_delay(se_conn *conn, uint64_t delay_ms);
 
 /* Makes each connect attempt of the same family bind to SOURCE (a local
  * address, port usually 0) first. Call before se_conn_connect. SOURCE is

@@ -42,7 +42,8 @@
     X(EAI_FAMILY, "No address of the requested family")                                            \
     X(EUNKNOWN, "Unknown system error")                                                            \
     X(EINJECTED, "fault injected on purpose")                                                      \
-    X(ETLS, "TLS handshake or record failed")
+    X(ETLS, "TLS handshake or record failed")                                                      \
+    X(ECANCELED, "operation canceled")
 
 enum {
     SE_ERROR_BASE = -4000,
