@@ -6,6 +6,7 @@
 
 #include "bench/report.h"
 #include "metrics.h"
+#include "conn/proxy_url.h"
 #include "window.h"
 #include "worker.h"
 
@@ -375,24 +376,43 @@ static void release(bench_run *r)
     free(r->workers);
 }
 
+/* Resolves HOST (or, with --proxy, the proxy's) into *OUT: 0, or the exit
+ * code after the error is reported. */
+static int resolve(const se_bench_options *opt, const char *what, const char *host,
+                   const char *port, struct addrinfo **out)
+{
+    int err = se_resolve(host, port, opt->family, SOCK_STREAM, 0, out);
+    if (!err)
+        return 0;
+    char why[300];
+    snprintf(why, sizeof why, "cannot resolve %s%s: %s", what, host, se_strerror(err));
+    fprintf(stderr, "sockecho bench: %s\n", why);
+    if (opt->json)
+        se_bench_report_error_json(stdout, opt, SE_VERDICT_RESOLVE, why);
+    return se_verdict_exit_code(SE_VERDICT_RESOLVE);
+}
+
 int se_bench_run(const se_bench_options *opt)
 {
-    struct addrinfo *list = NULL;
-    int err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &list);
-    if (err) {
-        fprintf(stderr, "sockecho bench: cannot resolve %s: %s\n", opt->host, se_strerror(err));
-        if (opt->json) {
-            char why[300];
-            snprintf(why, sizeof why, "cannot resolve %s: %s", opt->host, se_strerror(err));
-            se_bench_report_error_json(stdout, opt, SE_VERDICT_RESOLVE, why);
-        }
-        return se_verdict_exit_code(SE_VERDICT_RESOLVE);
+    /* Resolved once, before any worker's loop runs. With socks5:// the
+     * destination's addresses go to the proxy; socks5h:// and http:// send
+     * its name. */
+    struct addrinfo *list = NULL, *dest = NULL;
+    int rc = opt->proxy ? resolve(opt, "the proxy ", opt->proxy->host, opt->proxy->port, &list)
+                        : resolve(opt, "", opt->host, opt->port, &list);
+    if (!rc && opt->proxy && opt->proxy->scheme == SE_PROXY_SOCKS5)
+        rc = resolve(opt, "", opt->host, opt->port, &dest);
+    if (!rc) {
+        bench_run r;
+        memset(&r, 0, sizeof r);
+        r.opt = opt;
+        r.shared.dest = dest;
+        rc = prepare(&r, list) == 0 ? run_workers(&r) : se_verdict_exit_code(SE_VERDICT_ERROR);
+        release(&r);
     }
-    bench_run r;
-    memset(&r, 0, sizeof r);
-    r.opt = opt;
-    int rc = prepare(&r, list) == 0 ? run_workers(&r) : se_verdict_exit_code(SE_VERDICT_ERROR);
-    release(&r);
-    freeaddrinfo(list);
+    if (list)
+        freeaddrinfo(list);
+    if (dest)
+        freeaddrinfo(dest);
     return rc;
 }

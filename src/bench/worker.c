@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include "conn/proxy_filter.h"
+#include "conn/tunnel_filter.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -186,11 +187,17 @@ static void connect_slot(se_bench_conn *bc)
     }
     *(se_bench_conn **)se_conn_owner(bc->conn) = bc;
     bc->tls = NULL;
+    bc->tunnel = NULL;
     const se_bench_options *opt = w->opt;
-    int err = opt->tls ? se_tls_filter_push(bc->conn, opt->tls,
-                                            opt->tls_servername ? opt->tls_servername : opt->host,
-                                            &bc->tls)
-                       : 0;
+    /* Filters bottom up: the proxy's tunnel, then TLS to the destination. */
+    int err = se_conn_set_attempt_delay(bc->conn, opt->attempt_delay_ms);
+    if (!err && opt->proxy)
+        err =
+            se_conn_push_tunnel(bc->conn, opt->proxy, opt->host,
+                                sh->dest ? sh->dest->ai_addr : NULL, atoi(opt->port), &bc->tunnel);
+    if (!err && opt->tls)
+        err = se_tls_filter_push(bc->conn, opt->tls,
+                                 opt->tls_servername ? opt->tls_servername : opt->host, &bc->tls);
     if (!err && sh->sources) {
         se_source_range_get(sh->sources, bc->id, &bc->source);
         err = se_conn_set_source(bc->conn, (const struct sockaddr *)&bc->source);
@@ -387,6 +394,22 @@ static void on_shutdown(se_conn *conn)
 static void on_error(se_conn *conn, int err)
 {
     se_bench_conn *bc = slot_of(conn);
+    if (bc->connecting) { /* a filter's handshake failed: no on_connect */
+        bc->connecting = 0;
+        bc->w->connecting--;
+    }
+    if (bc->tunnel && se_tunnel_result(bc->tunnel) != SE_TUNNEL_DONE) {
+        int rc = se_tunnel_result(bc->tunnel);
+        if (rc < 0)
+            record_fault(bc, SE_FAULT_CONNECT_FAILED, "%s", se_tunnel_reason(bc->tunnel));
+        else
+            record_fault(bc, SE_FAULT_CONNECT_FAILED, "proxy %s: %s during the handshake",
+                         bc->w->opt->proxy->host, se_strerror(err));
+        if (!bc->w->ever_connected)
+            wind_down(bc->w); /* the proxy will not let us through: do not hammer */
+        se_conn_abort(conn);
+        return;
+    }
     if (err == SE_ETLS && bc->tls) {
         record_fault(bc, SE_FAULT_TLS, "tls: %s", se_tls_filter_error(bc->tls));
         se_conn_abort(conn);
@@ -401,6 +424,7 @@ static void on_close(se_conn *conn)
     se_bench_worker *w = bc->w;
     bc->conn = NULL;
     bc->tls = NULL; /* freed with the conn */
+    bc->tunnel = NULL;
     if (bc->open) {
         stats_lock(w);
         w->open_now--;

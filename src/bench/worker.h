@@ -12,6 +12,7 @@
 #include "bench/stream.h"
 #include "conn/conn.h"
 #include "conn/tls_filter.h"
+#include "conn/tunnel.h"
 
 #include <stdatomic.h>
 
@@ -21,7 +22,8 @@ typedef struct se_bench_conn se_bench_conn;
 /* What a run's workers share with the orchestrator (bench.c). */
 typedef struct se_bench_shared {
     const se_bench_options *opt;
-    const struct addrinfo *addrs;
+    const struct addrinfo *addrs;   /* HOST's, or the proxy's with --proxy */
+    const struct addrinfo *dest;    /* socks5://: HOST's, sent to the proxy; else NULL */
     const se_source_range *sources; /* NULL: no source binding */
     se_stream_window window;
     uint64_t measure_start_ns, end_ns; /* the measured window */
@@ -32,6 +34,7 @@ typedef struct se_bench_shared {
 struct se_bench_conn {
     se_conn *conn;      /* this slot's session; NULL between sessions */
     se_tls_filter *tls; /* its TLS filter with --tls */
+    se_tunnel *tunnel;  /* its proxy handshake with --proxy */
     se_bench_worker *w;
     uint64_t id;   /* distinct per connection (session) of the run */
     size_t origin; /* se_stream_origin(id) */

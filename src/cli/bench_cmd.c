@@ -8,6 +8,7 @@
 #include "cli/options.h"
 #include "cli/sockopt_args.h"
 #include "metrics/responder.h"
+#include "conn/proxy_url.h"
 #include "tls_options.h"
 #include "util/rfc3339.h"
 #include "platform/platform.h"
@@ -47,7 +48,9 @@ enum {
     OPT_BACKEND,
     OPT_QUIET,
     OPT_VERBOSE,
-    OPT_HELP
+    OPT_HELP,
+    OPT_PROXY,
+    OPT_ATTEMPT_DELAY
 };
 
 static const char bench_usage[] =
@@ -72,7 +75,9 @@ static const char bench_usage[] =
     "      --source-range CIDR source addresses (default 127.0.0.0/8 for loopback)\n"
     "      --send-proxy V, --proxy-source ADDR  PROXY header v1|v2 (claiming "
     "ADDR:P)\n" SE_SOCKOPT_USAGE
-    "      --connect-timeout T per-address connect timeout (default 5s)\n"
+    "      --proxy URL         via socks5[h]:// or http:// [USER:PASS@]HOST:PORT\n"
+    "      --connect-timeout T, --attempt-delay T  per address (5s); Happy Eyeballs\n"
+    "                          race: the next address after T (250ms; 0: in turn)\n"
     "      --idle-timeout T, --timeout T  fail one waiting T for a byte (10s)\n"
     "      --tls, --tls-insecure, --tls-ca FILE, --tls-servername NAME, --tls-alpn L,\n"
     "      --tls-min V, --tls-resume  TLS as the client's; resume TLS sessions\n"
@@ -80,8 +85,7 @@ static const char bench_usage[] =
     "      --metrics ADDR:PORT serve Prometheus metrics on GET /metrics while running\n"
     "      --backend NAME      event loop backend: %s\n"
     "  -p, --port PORT, -4, -6 port (or PORT after HOST); IPv4 / IPv6 only\n"
-    "  -q, --quiet, -v, --verbose  errors only (the exit code tells); or the plan too\n"
-    "  -h, --help              show this help\n"
+    "  -q, --quiet, -v, --verbose, -h, --help  errors only; the plan too; this help\n"
     "\n"
     "Sizes: 64k, 64K, 64KiB, 1M, 2G, 1T (powers of 1024). Exit codes: 0 every\n"
     "byte verified, 1 error, 2 usage, 3 resolve, 4 refused, 5 unreachable,\n"
@@ -112,6 +116,8 @@ static const se_optdef bench_options[] = {
     {"proxy-source", 0, 1, OPT_PROXY_SOURCE},
     SE_SOCKOPT_OPTDEFS,
     {"connect-timeout", 0, 1, OPT_CONNECT_TIMEOUT},
+    {"attempt-delay", 0, 1, OPT_ATTEMPT_DELAY},
+    {"proxy", 0, 1, OPT_PROXY},
     {"idle-timeout", 0, 1, OPT_TIMEOUT},
     {"timeout", 0, 1, OPT_TIMEOUT},
     {"interval", 0, 1, OPT_INTERVAL},
@@ -135,6 +141,7 @@ static const se_optdef bench_options[] = {
 typedef struct given {
     int conns, size, rate, bytes, count, warmup, positional, verbose;
     const char *port_option; /* -p's value */
+    se_proxy_url proxy;      /* --proxy's, which opt->proxy points to */
 } given;
 
 static uint64_t default_conns(se_bench_mode mode)
@@ -350,6 +357,15 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
         return 0;
     case OPT_CONNECT_TIMEOUT:
         return parse_duration(args, 1, MAX_DURATION_MS, &opt->connect_timeout_ms);
+    case OPT_ATTEMPT_DELAY:
+        return parse_duration(args, 0, MAX_DURATION_MS, &opt->attempt_delay_ms);
+    case OPT_PROXY: {
+        const char *why;
+        if (se_proxy_url_parse(v, &g->proxy, &why))
+            return se_usage_error("%s: %s", args->name, why);
+        opt->proxy = &g->proxy;
+        return 0;
+    }
     case OPT_TIMEOUT:
         return parse_duration(args, 1, MAX_DURATION_MS, &opt->timeout_ms);
     case OPT_INTERVAL:
@@ -406,6 +422,7 @@ int se_cmd_bench(int argc, char **argv)
     opt.seed = 1;
     opt.duration_ms = 10000;
     opt.connect_timeout_ms = 5000;
+    opt.attempt_delay_ms = 250;
     opt.timeout_ms = 10000;
     given g = {0};
     se_cli_tls tls = {0};

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+struct se_proxy_url;
+
 typedef enum {
     SE_BENCH_RR,       /* closed loop: message, echo, message, ... */
     SE_BENCH_RATE,     /* open loop at a fixed message rate */
@@ -33,6 +35,10 @@ typedef struct se_bench_options {
     uint64_t duration_ms, warmup_ms, interval_ms; /* interval 0: none */
     uint64_t start_at_ns; /* --start-at: wall clock, ns since the epoch; 0: none */
     uint64_t connect_timeout_ms, timeout_ms;
+    uint64_t attempt_delay_ms; /* Happy Eyeballs (conn/race.h); 0: one address at a time */
+    /* Reach HOST through this SOCKS5 or HTTP CONNECT proxy (conn/proxy_url.h;
+     * borrowed): every connection is a tunnel; NULL: directly. */
+    const struct se_proxy_url *proxy;
     const char *source_range; /* CIDR; NULL: the default for the target */
     int send_proxy;           /* 1 or 2: each connection sends a PROXY header first */
     int has_proxy_source;     /* that header claims PROXY_SOURCE, not our address */
