@@ -64,7 +64,7 @@ _sockecho()
                   --max-per-source --allow --deny --udp-rate --trailer
                   --delay-after-eof --interval --stats-interval --time -c --conns
                   --concurrency -r --rate --bytes -n -d --duration -w --warmup
-                  -t --source-range --metrics --start-at'
+                  -t --source-range --metrics --start-at --attempt-delay --source'
     local word
     for word in $valued; do
         if [ "$prev" = "$word" ]; then
@@ -77,7 +77,7 @@ _sockecho()
         opts='-p --port -4 -6 -m --message -f --file -s --size --seed -o --output
               --time --interval --connect-timeout --idle-timeout --drain-timeout --expect-trailer
               --backend --proxy --send-proxy --proxy-source --udp --count --timeout
-              --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device
+              --attempt-delay --source --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device
               --tls --tls-ca --tls-insecure --tls-servername --tls-alpn --tls-min
               --json -q --quiet -v --verbose -h --help'
         ;;
@@ -102,6 +102,7 @@ _sockecho()
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
               -n --count -d --duration -w --warmup --start-at -t --threads --seed
               --source-range --send-proxy --proxy-source --connect-timeout --idle-timeout
+              --attempt-delay --proxy
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --timeout --interval --json
               --metrics --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn
               --tls-min --tls-resume -p --port -4 -6 -q --quiet -v --verbose -h --help'

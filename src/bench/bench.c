@@ -344,9 +344,11 @@ static int prepare(bench_run *r, const struct addrinfo *list)
     char why[128];
     r->shared.opt = opt;
     r->shared.addrs = list;
+    /* Through a proxy, no spread by default: the proxy may admit its own
+     * clients by address. */
     if (opt->source_range
             ? se_source_range_parse(opt->source_range, &r->sources, why, sizeof why) == 0
-            : se_source_range_default(list, &r->sources))
+            : !opt->proxy && se_source_range_default(list, &r->sources))
         r->shared.sources = &r->sources;
     r->workers = calloc((size_t)opt->threads, sizeof *r->workers);
     r->locks = calloc((size_t)opt->threads, sizeof *r->locks);

@@ -1,6 +1,7 @@
 /* Bench reports; see report.h and docs/bench.md for the formats. */
 #include "bench/report.h"
 
+#include "conn/proxy_url.h"
 #include "util/json.h"
 #include "util/rfc3339.h"
 
@@ -230,6 +231,12 @@ void se_bench_report_json(FILE *out, const se_bench_summary *sum)
         se_json_int(&j, "port", atoi(o->port));
     else
         se_json_null(&j, "port");
+    if (o->proxy) {
+        char url[300];
+        se_bench_proxy_text(o, url, sizeof url);
+        se_json_str(&j, "proxy", url);
+    }
+    se_json_u64(&j, "attempt_delay_ms", o->attempt_delay_ms);
     se_json_u64(&j, "threads", o->threads);
     se_json_u64(&j, "conns", o->conns);
     json_optional(&j, "size", o->size, counts_requests(o->mode) || o->mode == SE_BENCH_SESSIONS);
@@ -276,11 +283,22 @@ static void text_hist(FILE *out, const char *label, const se_histogram *h)
             (unsigned long long)h->count);
 }
 
+void se_bench_proxy_text(const se_bench_options *o, char *buf, size_t size)
+{
+    snprintf(buf, size, strchr(o->proxy->host, ':') ? "%s://[%s]:%s" : "%s://%s:%s",
+             se_proxy_scheme_name(o->proxy->scheme), o->proxy->host, o->proxy->port);
+}
+
 static void text_header(FILE *out, const se_bench_options *o)
 {
     fprintf(out, "sockecho bench: %s %s port %s, %llu %s", se_bench_mode_name(o->mode), o->host,
             o->port, (unsigned long long)o->conns,
             o->mode == SE_BENCH_SESSIONS ? "sessions in flight" : "connections");
+    if (o->proxy) {
+        char url[300];
+        se_bench_proxy_text(o, url, sizeof url);
+        fprintf(out, " through %s", url);
+    }
     if (counts_requests(o->mode) || o->mode == SE_BENCH_SESSIONS)
         fprintf(out, ", %llu B %s", (unsigned long long)o->size,
                 o->mode == SE_BENCH_SESSIONS ? "payloads" : "messages");

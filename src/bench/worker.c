@@ -280,7 +280,8 @@ static void on_connect(se_conn *conn, int status)
         se_fault f = status == SE_ECONNREFUSED ? SE_FAULT_REFUSED : SE_FAULT_CONNECT_FAILED;
         char where[SE_ADDRSTRLEN];
         se_addr_format(se_conn_peer(conn), where, sizeof where);
-        record_fault(bc, f, "cannot connect to %s %s: %s", w->opt->host, where,
+        record_fault(bc, f, "cannot connect to %s%s %s: %s", w->opt->proxy ? "the proxy " : "",
+                     w->opt->proxy ? w->opt->proxy->host : w->opt->host, where,
                      se_strerror(status));
         if (!w->ever_connected)
             wind_down(w);    /* nobody is there: do not hammer */

@@ -51,9 +51,13 @@ void se_report_client_json(FILE *out, const se_client_result *r, const char *hos
         se_json_int(&j, "port", a->port);
         se_json_str(&j, "result", a->status ? se_err_name(a->status) : "connected");
         se_json_ms(&j, "ms", a->ms);
+        se_json_ms(&j, "start_ms", a->start_ms);
         se_json_close(&j);
     }
     se_json_close(&j);
+    se_json_u64(&j, "attempt_delay_ms", r->attempt_delay_ms);
+    if (r->source[0])
+        se_json_str(&j, "source", r->source);
     if (r->proxy[0])
         se_json_str(&j, "proxy", r->proxy);
     if (r->send_proxy)

@@ -550,6 +550,8 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     result->connect_ms = result->transfer_ms = result->close_ms = -1;
     result->send_proxy = opt->send_proxy;
     result->attempt_delay_ms = opt->attempt_delay_ms;
+    if (opt->source)
+        se_addr_format(opt->source, result->source, sizeof result->source);
     if (opt->proxy)
         snprintf(result->proxy, sizeof result->proxy,
                  strchr(opt->proxy->host, ':') ? "%s://[%s]:%s" : "%s://%s:%s",

@@ -94,17 +94,18 @@ def _localhost_session(ctx, addrs, serve_addr, host='localhost', env=None):
                   for line in seed_report(14, 14).split('\n') if line),
               'seed report missing with -v: %r', res.out)
         log = (res.err + '\n' + res.out).split('\n')
-        positions = []
+        positions, ends = [], []
         for addr in refuse + [serve_addr]:
             hits = [i for i, line in enumerate(log)
                     if addr in line and str(server.port) in line]
             check(hits, '-v logs no attempt for %s port %d: %r', addr,
                   server.port, res.err[:400])
             positions.append(hits[0])
+            ends.append(hits)
         check(positions == sorted(positions), '-v attempts not logged in '
               'getaddrinfo order %s: %r', addrs, res.err[:400])
-        check(any('refused' in log[i].lower() for i in positions[:-1])
-              if refuse else True, '-v does not log the refused attempt: %r',
+        check(all(any('refused' in log[i].lower() for i in hits)
+                  for hits in ends[:-1]), '-v does not log the refused attempt: %r',
               res.err[:400])
 
         res = run_client(ctx, ['--json', host, server.port], env=env)

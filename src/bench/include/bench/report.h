@@ -36,6 +36,9 @@ void se_bench_report_text(FILE *out, const se_bench_summary *s);
 /* Writes S as one JSON object of type "bench" (one line) to OUT. */
 void se_bench_report_json(FILE *out, const se_bench_summary *s);
 
+/* "socks5h://HOST:PORT" for --proxy (no credentials) into BUF. */
+void se_bench_proxy_text(const se_bench_options *o, char *buf, size_t size);
+
 /* Writes the merge R of several results as text to OUT. */
 void se_bench_report_merge_text(FILE *out, const se_bench_result *r);
 

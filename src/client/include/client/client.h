@@ -70,10 +70,11 @@ typedef struct se_client_result {
     double connect_ms, transfer_ms, close_ms; /* < 0: did not happen */
     se_attempt *attempts;                     /* owned; free with se_client_result_free */
     size_t attempt_count;
-    uint64_t attempt_delay_ms; /* the race's delay (options.attempt_delay_ms) */
-    char proxy[300];           /* "socks5h://HOST:PORT" (no credentials) with --proxy; "" if none */
-    int send_proxy;            /* the PROXY header version sent first; 0 if none */
-    int have_sockopts;         /* with sockopts, once connected: */
+    uint64_t attempt_delay_ms;  /* the race's delay (options.attempt_delay_ms) */
+    char source[SE_ADDRSTRLEN]; /* options.source as "ADDR:PORT"; "" if none */
+    char proxy[300];   /* "socks5h://HOST:PORT" (no credentials) with --proxy; "" if none */
+    int send_proxy;    /* the PROXY header version sent first; 0 if none */
+    int have_sockopts; /* with sockopts, once connected: */
     se_sockopts_state sockopts; /* the options in force, read back */
     /* With TLS (options.tls): the session, once its handshake is done. */
     int tls_used;
