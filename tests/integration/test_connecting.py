@@ -1,15 +1,17 @@
-"""Connecting well (README "Happy Eyeballs"): a name whose first address
+"""Connecting well (README "Connecting: Happy Eyeballs"): a name whose first address
 silently drops SYNs (an ip6tables DROP rule in the test's own network
 namespace) and whose second is a live server. Client and bench race the
 addresses and connect after about --attempt-delay, not the connect timeout;
---attempt-delay 0 keeps the one-at-a-time order. IPv6 zone names work."""
+--attempt-delay 0 keeps the one-at-a-time order. IPv6 zone names work.
+The client's --source binds each attempt to the address the server sees."""
 
 import json
 import shutil
 import subprocess
 import time
 
-from harness import Skip, check, hosts_env, run_client, run_sockecho, start_server
+from harness import (PyServer, Skip, check, echo_handler, free_port, hosts_env, run_client,
+                     run_sockecho, start_server)
 
 NAME = 'racehost.test'
 
@@ -91,3 +93,31 @@ def test_ipv6_zone_name(ctx):
         check(res.rc == 0, 'client to fe80::1%%lo: %s', res.describe())
         obj = json.loads(res.out)
         check(obj['address'].startswith('fe80::1'), 'connected to %r', obj['address'])
+
+
+def test_client_source_address(ctx):
+    def handler(session, stop):
+        session.info['peer'] = session.conn.getpeername()[:2]
+        echo_handler(session, stop)
+
+    with PyServer(handler) as srv:
+        res = run_client(ctx, ['--json', '--source', '127.0.0.9', '127.0.0.1', srv.port])
+        check(res.rc == 0, 'client --source 127.0.0.9: %s', res.describe())
+        check(srv.sessions[-1].info['peer'][0] == '127.0.0.9', 'the server saw %r',
+              srv.sessions[-1].info)
+        check(json.loads(res.out)['source'] == '127.0.0.9:0', 'JSON source %r',
+              json.loads(res.out).get('source'))
+        port = free_port()
+        res = run_client(ctx, ['--source', '127.0.0.10:%d' % port, '127.0.0.1', srv.port])
+        check(res.rc == 0, 'client --source with a port: %s', res.describe())
+        check(tuple(srv.sessions[-1].info['peer']) == ('127.0.0.10', port),
+              'the server saw %r', srv.sessions[-1].info)
+        # The source's family decides which addresses are tried.
+        res = run_client(ctx, ['--source', '::1', '127.0.0.1', srv.port])
+        check(res.rc == 3, 'an IPv6 source for an IPv4 host: %s', res.describe())
+        res = run_client(ctx, ['--source', '127.0.0.1', '-6', '::1', srv.port])
+        check(res.rc == 2 and 'excludes -6' in res.err, '--source 127.0.0.1 -6: %s',
+              res.describe())
+        res = run_client(ctx, ['--source', 'nowhere', '127.0.0.1', srv.port])
+        check(res.rc == 2 and len(res.err_lines()) == 1, '--source nowhere: %s',
+              res.describe())
