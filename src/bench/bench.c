@@ -400,8 +400,9 @@ int se_bench_run(const se_bench_options *opt)
      * destination's addresses go to the proxy; socks5h:// and http:// send
      * its name. */
     struct addrinfo *list = NULL, *dest = NULL;
-    int rc = opt->proxy ? resolve(opt, "the proxy ", opt->proxy->host, opt->proxy->port, &list)
-                        : resolve(opt, "", opt->host, opt->port, &list);
+    int rc = opt->unix_path ? 0
+             : opt->proxy   ? resolve(opt, "the proxy ", opt->proxy->host, opt->proxy->port, &list)
+                            : resolve(opt, "", opt->host, opt->port, &list);
     if (!rc && opt->proxy && opt->proxy->scheme == SE_PROXY_SOCKS5)
         rc = resolve(opt, "", opt->host, opt->port, &dest);
     if (!rc) {

@@ -291,8 +291,9 @@ void se_bench_proxy_text(const se_bench_options *o, char *buf, size_t size)
 
 static void text_header(FILE *out, const se_bench_options *o)
 {
-    fprintf(out, "sockecho bench: %s %s port %s, %llu %s", se_bench_mode_name(o->mode), o->host,
-            o->port, (unsigned long long)o->conns,
+    fprintf(out, "sockecho bench: %s %s%s%s%s, %llu %s", se_bench_mode_name(o->mode),
+            o->unix_path ? "unix " : "", o->host, o->unix_path ? "" : " port ",
+            o->unix_path ? "" : o->port, (unsigned long long)o->conns,
             o->mode == SE_BENCH_SESSIONS ? "sessions in flight" : "connections");
     if (o->proxy) {
         char url[300];

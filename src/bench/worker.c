@@ -208,8 +208,10 @@ static void connect_slot(se_bench_conn *bc)
     if (!err && w->opt->send_proxy)
         err = se_conn_push_proxy_send(bc->conn, w->opt->send_proxy,
                                       w->opt->has_proxy_source ? &w->opt->proxy_source.sa : NULL);
-    if (!err)
-        err = se_conn_connect(bc->conn, sh->addrs, w->opt->connect_timeout_ms);
+    if (!err && opt->unix_path)
+        err = se_conn_connect_unix(bc->conn, opt->unix_path, opt->connect_timeout_ms);
+    else if (!err)
+        err = se_conn_connect(bc->conn, sh->addrs, opt->connect_timeout_ms);
     if (err) {
         se_conn_discard(bc->conn);
         bc->conn = NULL;

@@ -50,7 +50,8 @@ enum {
     OPT_VERBOSE,
     OPT_HELP,
     OPT_PROXY,
-    OPT_ATTEMPT_DELAY
+    OPT_ATTEMPT_DELAY,
+    OPT_UNIX
 };
 
 static const char bench_usage[] =
@@ -65,8 +66,7 @@ static const char bench_usage[] =
     "  -c, --conns N           connections (default 10; bulk 1, idle 100);\n"
     "      --concurrency N     sessions: the same, in flight (default 32)\n"
     "  -s, --size BYTES        message / session payload size (default 64)\n"
-    "  -r, --rate N            rate: messages per second over all connections\n"
-    "      --bytes BYTES       bulk: bytes per connection (default: until the end)\n"
+    "  -r, --rate N, --bytes BYTES  rate: msg/s, all connections; bulk: bytes each\n"
     "  -n, --count N           stop after N messages (rr, rate) or sessions\n"
     "  -d, --duration T        measured time (default 10s, at most 1h)\n"
     "  -w, --warmup T          unmeasured time first (default 0)\n"
@@ -76,6 +76,7 @@ static const char bench_usage[] =
     "      --send-proxy V, --proxy-source ADDR  PROXY header v1|v2 (claiming "
     "ADDR:P)\n" SE_SOCKOPT_USAGE
     "      --proxy URL         via socks5[h]:// or http:// [USER:PASS@]HOST:PORT\n"
+    "      --unix PATH         no HOST, PORT: the Unix socket PATH ('@name' abstract)\n"
     "      --connect-timeout T, --attempt-delay T  per address (5s); Happy Eyeballs\n"
     "                          race: the next address after T (250ms; 0: in turn)\n"
     "      --idle-timeout T, --timeout T  fail one waiting T for a byte (10s)\n"
@@ -118,6 +119,7 @@ static const se_optdef bench_options[] = {
     {"connect-timeout", 0, 1, OPT_CONNECT_TIMEOUT},
     {"attempt-delay", 0, 1, OPT_ATTEMPT_DELAY},
     {"proxy", 0, 1, OPT_PROXY},
+    {"unix", 0, 1, OPT_UNIX},
     {"idle-timeout", 0, 1, OPT_TIMEOUT},
     {"timeout", 0, 1, OPT_TIMEOUT},
     {"interval", 0, 1, OPT_INTERVAL},
@@ -188,6 +190,16 @@ static int check_combinations(se_bench_options *opt, const given *g)
     se_bench_mode m = opt->mode;
     const char *mode = se_bench_mode_name(m);
     int messages = m == SE_BENCH_RR || m == SE_BENCH_RATE;
+    if (opt->unix_path) {
+        if (opt->host || g->port_option)
+            return se_usage_error("--unix PATH replaces HOST and PORT");
+        if (opt->family != AF_UNSPEC || opt->source_range || opt->proxy || opt->send_proxy ||
+            se_sockopts_given(&opt->sockopts))
+            return se_usage_error("--unix excludes -4, -6, --source-range, --proxy, "
+                                  "--send-proxy and the socket options");
+        opt->host = opt->unix_path; /* what the reports name */
+        opt->port = "0";
+    }
     if (!opt->host)
         return se_usage_error("missing HOST");
     if (!*opt->host)
@@ -359,6 +371,9 @@ static int parse_option(int id, const se_args *args, se_bench_options *opt, give
         return parse_duration(args, 1, MAX_DURATION_MS, &opt->connect_timeout_ms);
     case OPT_ATTEMPT_DELAY:
         return parse_duration(args, 0, MAX_DURATION_MS, &opt->attempt_delay_ms);
+    case OPT_UNIX:
+        opt->unix_path = v;
+        return 0;
     case OPT_PROXY: {
         const char *why;
         if (se_proxy_url_parse(v, &g->proxy, &why))

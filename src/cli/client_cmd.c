@@ -43,7 +43,8 @@ enum {
     OPT_TIME,
     OPT_INTERVAL,
     OPT_ATTEMPT_DELAY,
-    OPT_SOURCE
+    OPT_SOURCE,
+    OPT_UNIX
 };
 
 static const char client_usage[] =
@@ -52,12 +53,12 @@ static const char client_usage[] =
     "Connects to HOST (port 27015), sends the payload while reading the echo,\n"
     "half-closes, reads until the server's FIN, and verifies every byte.\n"
     "\n"
-    "  -p, --port PORT         port (default 27015; or PORT after HOST)\n"
+    "  -p, --port PORT, --unix PATH  port (27015, or after HOST); or no HOST but\n"
+    "                          the Unix socket PATH ('@name': abstract, Linux)\n"
     "  -4, -6, --source ADDR[:PORT]  IPv4 / IPv6 only; bind each attempt to ADDR\n"
     "  -m, --message TEXT      payload (default: \"this is a test\")\n"
     "  -f, --file PATH         payload from a file ('-': standard input)\n"
-    "  -s, --size BYTES        generated payload of BYTES (64k, 64KiB, 1M, 2G, 1T)\n"
-    "      --seed N            pattern seed for --size (default 1)\n"
+    "  -s, --size BYTES, --seed N  BYTES (64k, 1M, 2G, 1T) of pattern seed N (1)\n"
     "  -o, --output FILE       write the echo to FILE ('-': standard output)\n"
     "      --time T            stop sending after T, then half-close as usual\n"
     "      --interval T        a progress record every T (JSON with --json)\n"
@@ -121,6 +122,7 @@ static const se_optdef client_options[] = {
     {"interval", 0, 1, OPT_INTERVAL},
     {"attempt-delay", 0, 1, OPT_ATTEMPT_DELAY},
     {"source", 0, 1, OPT_SOURCE},
+    {"unix", 0, 1, OPT_UNIX},
     {NULL, 0, 0, 0},
 };
 
@@ -271,6 +273,9 @@ static int parse_option(int id, const se_args *args, client_args *c)
             return se_usage_error("%s: %s", args->name, err);
         c->opt.proxy_source = &c->proxy_source.sa;
         return 0;
+    case OPT_UNIX:
+        c->opt.unix_path = v;
+        return 0;
     case OPT_SOURCE:
         if (parse_source(v, &c->source, err, sizeof err))
             return se_usage_error("%s: %s", args->name, err);
@@ -308,6 +313,15 @@ static int parse_option(int id, const se_args *args, client_args *c)
 static int check_combinations(client_args *c)
 {
     se_client_options *opt = &c->opt;
+    if (opt->unix_path) {
+        if (opt->host || c->port_option)
+            return se_usage_error("--unix PATH replaces HOST and PORT");
+        if (opt->family != AF_UNSPEC || opt->source || opt->proxy || opt->send_proxy || c->udp ||
+            se_sockopts_given(&c->sockopts))
+            return se_usage_error("--unix excludes -4, -6, --source, --proxy, --send-proxy, "
+                                  "--udp and the socket options");
+        opt->host = opt->unix_path; /* what the reports name */
+    }
     if (!opt->host)
         return se_usage_error("missing HOST");
     if (!*opt->host)

@@ -39,7 +39,8 @@ enum {
     OPT_METRICS,
     OPT_QUIET,
     OPT_VERBOSE,
-    OPT_HELP
+    OPT_HELP,
+    OPT_UNIX
 };
 
 static const char server_usage[] =
@@ -49,9 +50,10 @@ static const char server_usage[] =
     "own once the echo is flushed. Prints 'listening on ADDR PORT' on stderr.\n"
     "\n"
     "  -p, --port PORT          port (default 27015; 0: any free port)\n"
-    "  -b, --bind ADDR          address to listen on (default: all, dual-stack)\n"
-    "  -4, -6                   IPv4 / IPv6 only\n"
+    "  -b, --bind ADDR, -4, -6  listen on ADDR (default: all, dual-stack); v4/v6 only\n"
     "      --systemd, --inetd   sockets from systemd (LISTEN_FDS), inetd (stdin)\n"
+    "      --unix PATH          listen on the Unix socket PATH instead ('@name':\n"
+    "                           abstract, Linux; the file is removed at exit)\n"
     "      --threads N          event loops (default 1)\n"
     "      --backend NAME       event loop backend: %s\n"
     "      --max-buffer BYTES   pause reading above BYTES of unsent echo (256K)\n"
@@ -74,8 +76,7 @@ static const char server_usage[] =
     "      --metrics ADDR:PORT  serve Prometheus metrics on GET /metrics there\n"
     "      --json               NDJSON events and statistics on stdout\n"
     "  -q, --quiet              print errors (and the port --port 0 picked)\n"
-    "  -v, --verbose            per-connection lines; -vv adds debug lines\n"
-    "  -h, --help               show this help\n"
+    "  -v, --verbose, -h, --help  per-connection lines (-vv debug too); this help\n"
     "\n"
     "Exit codes: 0 stopped normally, 1 cannot run (e.g. port in use), 2 usage.\n"
     "\n"
@@ -85,6 +86,7 @@ static const char server_usage[] =
 static const se_optdef server_options[] = {
     {"port", 'p', 1, OPT_PORT},
     {"bind", 'b', 1, OPT_BIND},
+    {"unix", 0, 1, OPT_UNIX},
     {"ipv4", '4', 0, OPT_IPV4},
     {"ipv6", '6', 0, OPT_IPV6},
     {"backend", 0, 1, OPT_BACKEND},
@@ -297,6 +299,9 @@ static int parse_option(int id, const se_args *args, server_args *s)
         s->inetd = 1;
         opt->listen_source = SE_LISTEN_INETD;
         return 0;
+    case OPT_UNIX:
+        opt->unix_path = v;
+        return 0;
     case OPT_UDP:
         opt->udp = 1;
         return 0;
@@ -329,6 +334,16 @@ static int check_combinations(const server_args *s)
     if (opt->listen_source != SE_LISTEN_BIND &&
         (opt->bind || s->port_given || opt->family != AF_UNSPEC))
         return se_usage_error("--systemd and --inetd exclude --port, --bind, -4 and -6");
+    if (opt->unix_path &&
+        (opt->listen_source != SE_LISTEN_BIND || opt->bind || s->port_given ||
+         opt->family != AF_UNSPEC || opt->udp))
+        return se_usage_error("--unix excludes --port, --bind, -4, -6, --udp, --systemd and "
+                              "--inetd");
+    if (opt->unix_path && (opt->policy.allow_count || opt->policy.deny_count ||
+                           opt->max_per_source || opt->proxy_protocol || s->tls.enabled ||
+                           se_sockopts_given(&opt->sockopts)))
+        return se_usage_error("--unix excludes the address rules (--allow, --deny, "
+                              "--max-per-source, --proxy-protocol), --tls and the socket options");
     if (opt->listen_source != SE_LISTEN_BIND && opt->udp)
         return se_usage_error("--udp excludes --systemd and --inetd (pass a datagram socket)");
     if (opt->proxy_protocol && !opt->proxy_from.allow_count)

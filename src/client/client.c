@@ -315,6 +315,15 @@ static void on_close(se_conn *conn)
 
 /* ---- connecting ---- */
 
+/* An attempt's address as the log shows it: "[::1]:7", or the Unix path. */
+static void where_of(const client *c, const struct sockaddr *addr, char *buf, size_t size)
+{
+    if (c->opt->unix_path)
+        snprintf(buf, size, "%s", c->opt->unix_path);
+    else
+        se_addr_format(addr, buf, size);
+}
+
 static void on_attempt_start(se_conn *conn, const struct sockaddr *addr)
 {
     client *c = client_of(conn);
@@ -323,7 +332,7 @@ static void on_attempt_start(se_conn *conn, const struct sockaddr *addr)
         c->first_attempt_ns = now;
     if (c->opt->log) {
         char where[SE_ADDRSTRLEN];
-        se_addr_format(addr, where, sizeof where);
+        where_of(c, addr, where, sizeof where);
         fprintf(c->opt->log, "sockecho client: attempt to %s (+%.3f ms)\n", where,
                 ms_between(c->first_attempt_ns, now));
     }
@@ -346,7 +355,10 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
         se_timer_start(c->loop, &c->idle_timer, c->opt->idle_timeout_ms))
         fail_local(c, "cannot start idle timer", SE_ENOMEM);
     se_attempt *a = &r->attempts[r->attempt_count++];
-    se_addr_host(addr, a->address, sizeof a->address);
+    if (c->opt->unix_path)
+        snprintf(a->address, sizeof a->address, "%s", c->opt->unix_path);
+    else
+        se_addr_host(addr, a->address, sizeof a->address);
     a->port = se_addr_port(addr);
     a->status = status;
     a->ms = (double)ns / 1e6;
@@ -355,7 +367,7 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
         a->start_ms = 0;
     if (c->opt->log) {
         char where[SE_ADDRSTRLEN];
-        se_addr_format(addr, where, sizeof where);
+        where_of(c, addr, where, sizeof where);
         fprintf(c->opt->log, "sockecho client: connecting to %s%s %s: %s (%.3f ms)\n",
                 c->opt->proxy ? "the proxy " : "",
                 c->opt->proxy ? c->opt->proxy->host : c->opt->host, where,
@@ -387,9 +399,13 @@ static void describe_connect_failure(client *c)
         if (se_err_is_local(a->status))
             local = 1;
         int v6 = strchr(a->address, ':') != NULL;
-        used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, "%s %s%s%s:%d: %s",
-                                 i ? ";" : "", v6 ? "[" : "", a->address, v6 ? "]" : "", a->port,
-                                 se_strerror(a->status));
+        if (c->opt->unix_path)
+            used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, " %s: %s",
+                                     a->address, se_strerror(a->status));
+        else
+            used += (size_t)snprintf(r->detail + used, sizeof r->detail - used, "%s %s%s%s:%d: %s",
+                                     i ? ";" : "", v6 ? "[" : "", a->address, v6 ? "]" : "",
+                                     a->port, se_strerror(a->status));
     }
     c->verdict_set = 1;
     /* A failure of this machine's (no descriptor left) says nothing about
@@ -440,7 +456,10 @@ static void on_connect(se_conn *conn, int status)
     if (c->opt->log && c->opt->send_proxy)
         fprintf(c->opt->log, "sockecho client: sent a PROXY protocol v%d header\n",
                 c->opt->send_proxy);
-    se_addr_host(se_conn_peer(conn), c->res->address, sizeof c->res->address);
+    if (c->opt->unix_path)
+        snprintf(c->res->address, sizeof c->res->address, "%s", c->opt->unix_path);
+    else
+        se_addr_host(se_conn_peer(conn), c->res->address, sizeof c->res->address);
     if (c->opt->sockopts) {
         se_sockopts_read(se_conn_socket(conn), se_conn_peer(conn)->sa_family, &c->res->sockopts);
         c->res->have_sockopts = 1;
@@ -582,6 +601,15 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
             if (opt->on_tick && (err = se_timer_start(c.loop, &c.tick_timer, opt->tick_ms)) != 0) {
                 set_verdict(&c, SE_VERDICT_ERROR, "cannot start: %s", se_strerror(err));
                 se_conn_close(c.conn); /* freed by the loop below */
+            } else if (opt->unix_path) {
+                if ((err = push_filters(&c, NULL)) != 0 ||
+                    (err = se_conn_connect_unix(c.conn, opt->unix_path, opt->connect_timeout_ms)) !=
+                        0) {
+                    set_verdict(&c, SE_VERDICT_ERROR, "cannot connect to %s: %s", opt->unix_path,
+                                se_strerror(err));
+                    se_timer_stop(c.loop, &c.tick_timer);
+                    se_conn_close(c.conn);
+                }
             } else if ((err = start_resolving(&c)) != 0) {
                 set_verdict(&c, SE_VERDICT_ERROR, "cannot resolve: %s", se_strerror(err));
                 se_timer_stop(c.loop, &c.tick_timer);

@@ -3,6 +3,7 @@
  * owner is not reading, deferred notifications. */
 #include "conn_internal.h"
 #include "conn/race.h"
+#include "platform/unix_socket.h"
 
 #include <stdalign.h>
 #include <stddef.h>
@@ -28,6 +29,9 @@ typedef struct se_connecting {
     void *setup_arg;
     uint64_t attempt_delay_ms;
     se_race *race;
+    const char *unix_path;   /* se_conn_connect_unix's */
+    struct addrinfo unix_ai; /* its one "address" */
+    struct sockaddr_storage unix_addr;
 } se_connecting;
 
 struct se_filter {
@@ -831,6 +835,8 @@ static int open_attempt(void *arg, const struct sockaddr *addr, se_socklen len, 
 {
     se_conn *conn = arg;
     se_connecting *c = conn->connecting;
+    if (c->unix_path)
+        return se_unix_connect(c->unix_path, out);
     se_socket sock;
     int err = se_socket_open(addr->sa_family, &sock);
     if (err)
@@ -903,6 +909,25 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
         return err;
     conn->state = SE_CONN_CONNECTING;
     return 0;
+}
+
+int se_conn_connect_unix(se_conn *conn, const char *path, uint64_t timeout_ms)
+{
+    if (conn->state != SE_CONN_IDLE)
+        return SE_EINVAL;
+    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+        return SE_ENOMEM;
+    se_connecting *c = conn->connecting;
+    se_socklen len;
+    int err = se_unix_address(path, &c->unix_addr, &len);
+    if (err)
+        return err;
+    c->unix_path = path;
+    c->unix_ai.ai_family = AF_UNIX;
+    c->unix_ai.ai_socktype = SOCK_STREAM;
+    c->unix_ai.ai_addr = (struct sockaddr *)&c->unix_addr;
+    c->unix_ai.ai_addrlen = len;
+    return se_conn_connect(conn, &c->unix_ai, timeout_ms);
 }
 
 int se_conn_set_attempt_delay(se_conn *conn, uint64_t delay_ms)

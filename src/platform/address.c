@@ -6,6 +6,8 @@
 
 se_socklen se_addr_len(const struct sockaddr *addr)
 {
+    if (addr->sa_family == AF_UNIX)
+        return (se_socklen)sizeof(struct sockaddr); /* the family is what is kept */
     return addr->sa_family == AF_INET6 ? (se_socklen)sizeof(struct sockaddr_in6)
                                        : (se_socklen)sizeof(struct sockaddr_in);
 }
@@ -13,6 +15,10 @@ se_socklen se_addr_len(const struct sockaddr *addr)
 void se_addr_host(const struct sockaddr *addr, char *buf, size_t size)
 {
     const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)addr;
+    if (addr->sa_family == AF_UNIX) {
+        snprintf(buf, size, "unix");
+        return;
+    }
     if (addr->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
         /* A dual-stack listener's IPv4 peer: show it as IPv4. */
         const unsigned char *b = a6->sin6_addr.s6_addr + 12;
@@ -25,6 +31,8 @@ void se_addr_host(const struct sockaddr *addr, char *buf, size_t size)
 
 int se_addr_port(const struct sockaddr *addr)
 {
+    if (addr->sa_family == AF_UNIX)
+        return 0;
     if (addr->sa_family == AF_INET6)
         return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
     return ntohs(((const struct sockaddr_in *)addr)->sin_port);
@@ -42,7 +50,9 @@ void se_addr_format(const struct sockaddr *addr, char *buf, size_t size)
 {
     char host[SE_ADDRSTRLEN];
     se_addr_host(addr, host, sizeof host);
-    if (strchr(host, ':'))
+    if (addr->sa_family == AF_UNIX)
+        snprintf(buf, size, "%s", host);
+    else if (strchr(host, ':'))
         snprintf(buf, size, "[%s]:%d", host, se_addr_port(addr));
     else
         snprintf(buf, size, "%s:%d", host, se_addr_port(addr));

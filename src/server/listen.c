@@ -7,6 +7,7 @@
 
 #include "conn/tls_config.h"
 #include "util/sockopt_text.h"
+#include "platform/unix_socket.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -178,6 +179,35 @@ int se_listen_inherit(server *srv)
     return 0;
 }
 
+/* --unix: the one listening socket, shared by the workers. */
+static int listen_unix(server *srv)
+{
+    se_socket sock;
+    int err = se_unix_listen(srv->opt->unix_path, SOMAXCONN, &sock);
+    if (!err)
+        srv->shared[srv->shared_count++] = sock;
+    return err;
+}
+
+static void print_listening_unix(server *srv)
+{
+    const char *path = srv->opt->unix_path;
+    if (srv->opt->verbosity >= 1) {
+        fprintf(stderr, "listening on unix %s\n", path);
+        fflush(stderr);
+    }
+    if (srv->opt->json) {
+        se_json j;
+        se_json_record(&j, stdout, "listening");
+        se_json_str(&j, "address", path);
+        se_json_null(&j, "port");
+        se_json_str(&j, "protocol", "unix");
+        se_json_null(&j, "tls");
+        se_json_str(&j, "backend", se_loop_backend_name(srv->workers[0].loop));
+        se_json_end(&j);
+    }
+}
+
 static void print_listening(server *srv, se_socket sock, const char *proto)
 {
     struct sockaddr_storage local;
@@ -230,7 +260,9 @@ int se_listen_setup(server *srv)
     const se_server_options *opt = srv->opt;
     const char *what = "listen";
     int err;
-    if (opt->listen_source != SE_LISTEN_BIND) {
+    if (opt->unix_path) {
+        err = listen_unix(srv);
+    } else if (opt->listen_source != SE_LISTEN_BIND) {
         err = 0; /* adopted by se_listen_inherit */
     } else if (opt->bind) {
         err = resolve_bind(srv);
@@ -254,10 +286,17 @@ int se_listen_setup(server *srv)
     if (err) {
         if (err == SE_ENOSYS)
             se_server_log(srv, 0, "cannot %s: not supported on this system", what);
+        else if (opt->unix_path)
+            se_server_log(srv, 0, "cannot listen on %s: %s%s", opt->unix_path, se_strerror(err),
+                          err == SE_EADDRINUSE ? " (remove the file if no server uses it)" : "");
         else
             se_server_log(srv, 0, "cannot %s on %s port %s: %s", what,
                           opt->bind ? opt->bind : "all interfaces", opt->port, se_strerror(err));
         return 1;
+    }
+    if (opt->unix_path) {
+        print_listening_unix(srv);
+        return 0;
     }
     worker *first = &srv->workers[0];
     for (size_t i = 0; i < first->listener_count; i++)
@@ -273,6 +312,8 @@ void se_listen_close_shared(server *srv)
 {
     for (size_t i = 0; i < srv->shared_count; i++)
         se_socket_close(srv->shared[i]);
+    if (srv->opt->unix_path && srv->shared_count)
+        se_unix_remove(srv->opt->unix_path);
     srv->shared_count = 0;
     for (size_t i = 0; i < srv->udp_count; i++)
         se_socket_close(srv->udp[i]);

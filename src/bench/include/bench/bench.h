@@ -39,6 +39,7 @@ typedef struct se_bench_options {
     /* Reach HOST through this SOCKS5 or HTTP CONNECT proxy (conn/proxy_url.h;
      * borrowed): every connection is a tunnel; NULL: directly. */
     const struct se_proxy_url *proxy;
+    const char *unix_path;    /* connect to this Unix domain socket (HOST is the path); NULL: TCP */
     const char *source_range; /* CIDR; NULL: the default for the target */
     int send_proxy;           /* 1 or 2: each connection sends a PROXY header first */
     int has_proxy_source;     /* that header claims PROXY_SOURCE, not our address */

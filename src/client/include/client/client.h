@@ -21,6 +21,7 @@ typedef struct se_client_options {
     uint64_t connect_timeout_ms;
     uint64_t attempt_delay_ms;     /* Happy Eyeballs (conn/race.h); 0: one address at a time */
     const struct sockaddr *source; /* each attempt binds to it first; NULL: any */
+    const char *unix_path;         /* connect to this Unix domain socket, not HOST (the path) */
     uint64_t idle_timeout_ms;      /* 0: none */
     uint64_t drain_timeout_ms;     /* 0: none */
     uint64_t expect_trailer;       /* bytes of the server's --trailer after the echo */

@@ -88,6 +88,13 @@ se_loop *se_conn_loop(const se_conn *conn);
  * Returns 0 (on_connect will follow) or an error (nothing follows). */
 int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout_ms);
 
+/* Connects to the Unix domain stream socket at PATH (platform/unix_socket.h:
+ * a file, or on Linux "@name"), as se_conn_connect does to an address:
+ * PATH stays borrowed until on_connect. The peer is of family AF_UNIX.
+ * Returns 0 (on_connect will follow) or an error (SE_EINVAL, SE_ENOSYS:
+ * nothing follows). */
+int se_conn_connect_unix(se_conn *conn, const char *path, uint64_t timeout_ms);
+
 /* Races the connect attempts (conn/race.h): a new one every DELAY_MS while
  * earlier ones are pending, IPv6 and IPv4 interleaved; 0 (the default):
  * one at a time in the list's order. Call before se_conn_connect. Returns

@@ -140,19 +140,21 @@ enum {
 int se_resolve(const char *host, const char *port, int family, int socktype, int flags,
                struct addrinfo **out);
 
-/* Formats ADDR's numeric host alone ("127.0.0.1", "::1") into BUF. */
+/* Formats ADDR's numeric host alone ("127.0.0.1", "::1"; "unix" for a Unix
+ * domain socket) into BUF. */
 void se_addr_host(const struct sockaddr *addr, char *buf, size_t size);
 
-/* Formats ADDR as "127.0.0.1:27015" or "[::1]:27015" into BUF. */
+/* Formats ADDR as "127.0.0.1:27015", "[::1]:27015" or "unix" into BUF. */
 void se_addr_format(const struct sockaddr *addr, char *buf, size_t size);
 
-/* Returns ADDR's port in host byte order. */
+/* Returns ADDR's port in host byte order (0 for a Unix domain socket). */
 int se_addr_port(const struct sockaddr *addr);
 
 /* Sets ADDR's port (host byte order). */
 void se_addr_set_port(struct sockaddr *addr, int port);
 
-/* Length of a sockaddr of ADDR's family. */
+/* Length of a sockaddr of ADDR's family (of a Unix domain socket's: as
+ * much as se_sockaddr keeps, its family). */
 se_socklen se_addr_len(const struct sockaddr *addr);
 
 /* Monotonic time in nanoseconds from an arbitrary origin. */

@@ -35,6 +35,8 @@ typedef struct se_server_options {
     const char *port; /* numeric; "0": any free port */
     int family;       /* AF_UNSPEC, AF_INET or AF_INET6 */
     se_listen_source listen_source;
+    const char *unix_path; /* SE_LISTEN_BIND on this Unix domain socket (a file, or on
+                            * Linux "@name") instead of TCP; NULL: TCP */
     const char *backend;
     size_t max_buffer;
     uint64_t drain_timeout_ms;
