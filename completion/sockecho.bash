@@ -50,7 +50,7 @@ _sockecho()
         COMPREPLY=($(compgen -W '1.2 1.3' -- "$cur"))
         return 0
         ;;
-    -f | --file | -o | --output | --tls-ca | --tls-cert | --tls-key)
+    -f | --file | -o | --output | --tls-ca | --tls-cert | --tls-key | --unix)
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
@@ -77,14 +77,14 @@ _sockecho()
         opts='-p --port -4 -6 -m --message -f --file -s --size --seed -o --output
               --time --interval --connect-timeout --idle-timeout --drain-timeout --expect-trailer
               --backend --proxy --send-proxy --proxy-source --udp --count --timeout
-              --attempt-delay --source --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device
+              --attempt-delay --source --unix --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device
               --tls --tls-ca --tls-insecure --tls-servername --tls-alpn --tls-min
               --json -q --quiet -v --verbose -h --help'
         ;;
     server)
         opts='-p --port -b --bind -4 -6 --systemd --inetd --threads --backend
               --max-buffer --max-conns --max-per-source --allow --deny
-              --proxy-protocol --proxy-from --proxy-timeout --idle-timeout
+              --proxy-protocol --proxy-from --proxy-timeout --idle-timeout --unix
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --drain-timeout --once --udp --udp-rate --trailer
               --delay-after-eof --fault --tls --tls-cert --tls-key --tls-alpn --tls-min
               --interval --stats-interval --metrics --json -q --quiet -v --verbose -vv -h --help'
@@ -102,7 +102,7 @@ _sockecho()
         opts='--mode -c --conns --concurrency -s --size -r --rate --bytes
               -n --count -d --duration -w --warmup --start-at -t --threads --seed
               --source-range --send-proxy --proxy-source --connect-timeout --idle-timeout
-              --attempt-delay --proxy
+              --attempt-delay --proxy --unix
               --nodelay --no-nodelay --keepalive --mss --tos --dscp --sndbuf --rcvbuf --bind-device --timeout --interval --json
               --metrics --backend --tls --tls-ca --tls-insecure --tls-servername --tls-alpn
               --tls-min --tls-resume -p --port -4 -6 -q --quiet -v --verbose -h --help'
