@@ -334,14 +334,13 @@ static int check_combinations(const server_args *s)
     if (opt->listen_source != SE_LISTEN_BIND &&
         (opt->bind || s->port_given || opt->family != AF_UNSPEC))
         return se_usage_error("--systemd and --inetd exclude --port, --bind, -4 and -6");
-    if (opt->unix_path &&
-        (opt->listen_source != SE_LISTEN_BIND || opt->bind || s->port_given ||
-         opt->family != AF_UNSPEC || opt->udp))
+    if (opt->unix_path && (opt->listen_source != SE_LISTEN_BIND || opt->bind || s->port_given ||
+                           opt->family != AF_UNSPEC || opt->udp))
         return se_usage_error("--unix excludes --port, --bind, -4, -6, --udp, --systemd and "
                               "--inetd");
-    if (opt->unix_path && (opt->policy.allow_count || opt->policy.deny_count ||
-                           opt->max_per_source || opt->proxy_protocol || s->tls.enabled ||
-                           se_sockopts_given(&opt->sockopts)))
+    if (opt->unix_path &&
+        (opt->policy.allow_count || opt->policy.deny_count || opt->max_per_source ||
+         opt->proxy_protocol || s->tls.enabled || se_sockopts_given(&opt->sockopts)))
         return se_usage_error("--unix excludes the address rules (--allow, --deny, "
                               "--max-per-source, --proxy-protocol), --tls and the socket options");
     if (opt->listen_source != SE_LISTEN_BIND && opt->udp)

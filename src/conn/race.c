@@ -152,6 +152,14 @@ static void on_delay(se_loop *loop, se_timer *timer)
     maybe_lost(r);
 }
 
+/* Arms TIMER DELAY_MS after now: the round's time may be well behind the
+ * moment the attempt started (slow socket calls earlier in the round). */
+static int start_from_now(se_race *r, se_timer *timer, uint64_t delay_ms)
+{
+    uint64_t behind = se_loop_clock(r->loop) - se_loop_now(r->loop);
+    return se_timer_start(r->loop, timer, delay_ms + behind);
+}
+
 /* Starts attempts until one is in progress (then the delay timer runs, when
  * there is a delay and another address), one connects, or none is left. */
 static void start_next(se_race *r)
@@ -178,10 +186,10 @@ static void start_next(se_race *r)
             }
             err = se_io_set(r->loop, &a->io, SE_WRITABLE);
             if (!err && r->cfg.timeout_ms)
-                err = se_timer_start(r->loop, &a->timeout, r->cfg.timeout_ms);
+                err = start_from_now(r, &a->timeout, r->cfg.timeout_ms);
             if (!err) {
                 if (r->cfg.attempt_delay_ms && r->next < r->count)
-                    se_timer_start(r->loop, &r->delay, r->cfg.attempt_delay_ms);
+                    start_from_now(r, &r->delay, r->cfg.attempt_delay_ms);
                 return;
             }
             close_attempt(r, a);

@@ -62,8 +62,13 @@ def test_bench_http_connect_tinyproxy(ctx):
         url = 'http://127.0.0.1:%d' % proxy.port
         res, obj = _bench(ctx, ['-c', '2', '-n', '200', '--proxy', url, '127.0.0.1',
                                 server.port])
-        check(res.rc == 0 and obj['requests'] == 200, 'rr through tinyproxy: exit %s, %r',
-              res.rc, obj)
+        # tinyproxy closes both ways at a connection's FIN: a message still
+        # in flight then is lost, and the verdict must say so (truncated).
+        errors = dict(obj['errors'])
+        truncated = errors.pop('truncated')
+        check(obj['requests'] == 200 and not any(errors.values()) and
+              (res.rc == 0 or (res.rc == 6 and truncated >= 1)),
+              'rr through tinyproxy: exit %s, %r', res.rc, obj)
         # A port tinyproxy does not allow: its refusal is the first error.
         res, obj = _bench(ctx, ['-c', '1', '-n', '10', '--proxy', url, '127.0.0.1', '9'])
         check(res.rc != 0 and obj['errors']['connect_failed'] >= 1 and
