@@ -76,7 +76,6 @@ static const char bench_usage[] =
     "      --send-proxy V, --proxy-source ADDR  PROXY header v1|v2 (claiming "
     "ADDR:P)\n" SE_SOCKOPT_USAGE
     "      --proxy URL         via socks5[h]:// or http:// [USER:PASS@]HOST:PORT\n"
-    "      --unix PATH         no HOST, PORT: the Unix socket PATH ('@name' abstract)\n"
     "      --connect-timeout T, --attempt-delay T  per address (5s); Happy Eyeballs\n"
     "                          race: the next address after T (250ms; 0: in turn)\n"
     "      --idle-timeout T, --timeout T  fail one waiting T for a byte (10s)\n"
@@ -85,7 +84,7 @@ static const char bench_usage[] =
     "      --json, --interval T  JSON (NDJSON with --interval); report every T too\n"
     "      --metrics ADDR:PORT serve Prometheus metrics on GET /metrics while running\n"
     "      --backend NAME      event loop backend: %s\n"
-    "  -p, --port PORT, -4, -6 port (or PORT after HOST); IPv4 / IPv6 only\n"
+    "  -p, --port PORT, -4, -6, --unix PATH  port; IPv4/IPv6 only; Unix socket PATH\n"
     "  -q, --quiet, -v, --verbose, -h, --help  errors only; the plan too; this help\n"
     "\n"
     "Sizes: 64k, 64K, 64KiB, 1M, 2G, 1T (powers of 1024). Exit codes: 0 every\n"
