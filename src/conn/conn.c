@@ -874,14 +874,16 @@ static void race_done(void *arg, int status, se_socket sock, const struct sockad
                       se_socklen len)
 {
     se_conn *conn = arg;
+    if (!status) {
+        set_peer(conn, addr, (size_t)len); /* ADDR may live in conn->connecting */
+        se_io_init(&conn->io, sock, on_io, conn);
+    }
     end_connecting(conn);
     if (status) {
         conn->state = SE_CONN_FAILED;
         conn->cb->on_connect(conn, status);
         return;
     }
-    set_peer(conn, addr, (size_t)len);
-    se_io_init(&conn->io, sock, on_io, conn);
     connected(conn);
 }
 
