@@ -83,9 +83,11 @@ def test_ctrl_c_while_connecting(ctx):
     if ctx.is_windows():
         raise harness.Skip('a full accept queue drops SYNs on Linux only')
     with harness.FullBacklog() as backlog:
-        client = _start_client(ctx, ['--json', '--connect-timeout', '60s',
+        client = _start_client(ctx, ['--json', '-v', '--connect-timeout', '60s',
                                      '127.0.0.1', str(backlog.port)])
         with client:
+            client.wait_for(lambda out, err: 'attempt to' in err, ctx.t(20),
+                            'the connect attempt')
             time.sleep(0.3)  # quiet period: the connect is under way
             start = time.monotonic()
             rc, out, err = client.stop()
