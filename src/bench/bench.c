@@ -248,8 +248,8 @@ static int wait_for_workers(bench_run *r)
 }
 
 /* Joins the workers, merges what they measured and reports; returns the
- * exit code. */
-static int finish(bench_run *r, int failed)
+ * run's verdict. */
+static se_verdict finish(bench_run *r, int failed)
 {
     uint64_t window_end = r->shared.measure_start_ns;
     uint64_t open_peak = 0;
@@ -291,10 +291,10 @@ static int finish(bench_run *r, int failed)
     else
         se_bench_report_text(stdout, &sum);
     fflush(stdout);
-    return se_verdict_exit_code(sum.verdict);
+    return sum.verdict;
 }
 
-static int run_workers(bench_run *r)
+static se_verdict run_workers(bench_run *r)
 {
     const se_bench_options *opt = r->opt;
     int err = se_loop_new(&r->loop, opt->backend);
@@ -304,7 +304,7 @@ static int run_workers(bench_run *r)
         fail("cannot start the event loop", err);
         if (r->loop)
             se_loop_free(r->loop); /* the handles die with it: nothing was sent yet */
-        return se_verdict_exit_code(SE_VERDICT_ERROR);
+        return SE_VERDICT_ERROR;
     }
     if (se_loop_fallback(r->loop))
         fprintf(stderr, "sockecho bench: event backend: %s (%s)\n", se_loop_backend_name(r->loop),
@@ -327,7 +327,7 @@ static int run_workers(bench_run *r)
         failed = 1;
     if (stop_signals)
         se_stop_signals_restore();
-    int rc = finish(r, failed);
+    se_verdict rc = finish(r, failed);
     if (r->metrics)
         se_http_responder_stop(r->metrics);
     se_async_close(r->loop, &r->stop_signal);
@@ -375,7 +375,7 @@ static void release(bench_run *r)
     free(r->workers);
 }
 
-int se_bench_run(const se_bench_options *opt)
+se_verdict se_bench_run(const se_bench_options *opt)
 {
     struct addrinfo *list = NULL;
     int err = se_resolve(opt->host, opt->port, opt->family, SOCK_STREAM, 0, &list);
@@ -386,12 +386,12 @@ int se_bench_run(const se_bench_options *opt)
             snprintf(why, sizeof why, "cannot resolve %s: %s", opt->host, se_strerror(err));
             se_bench_report_error_json(stdout, opt, SE_VERDICT_RESOLVE, why);
         }
-        return se_verdict_exit_code(SE_VERDICT_RESOLVE);
+        return SE_VERDICT_RESOLVE;
     }
     bench_run r;
     memset(&r, 0, sizeof r);
     r.opt = opt;
-    int rc = prepare(&r, list) == 0 ? run_workers(&r) : se_verdict_exit_code(SE_VERDICT_ERROR);
+    se_verdict rc = prepare(&r, list) == 0 ? run_workers(&r) : SE_VERDICT_ERROR;
     release(&r);
     freeaddrinfo(list);
     return rc;

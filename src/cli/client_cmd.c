@@ -6,6 +6,7 @@
 #include "cli/sockopt_args.h"
 #include "client/client.h"
 #include "client_watch.h"
+#include "exit_code.h"
 #include "client/udp_client.h"
 #include "conn/proxy_url.h"
 #include "tls_options.h"
@@ -353,7 +354,7 @@ static int run_udp(const se_client_options *opt, const se_udp_options *udp, int 
         se_error_line("%s", result.detail);
     fflush(stdout);
     se_platform_cleanup();
-    return se_verdict_exit_code(verdict);
+    return se_exit_code(verdict);
 }
 
 /* The stop signals' callback: nothing to wake, the watch polls the count. */
@@ -438,7 +439,7 @@ int se_cmd_client(int argc, char **argv)
                 se_error_line("%s", failed.detail);
             se_platform_cleanup();
             se_tls_config_free(tls_config);
-            return se_verdict_exit_code(SE_VERDICT_ERROR);
+            return se_exit_code(SE_VERDICT_ERROR);
         }
     } else if (c.have_size) {
         se_payload_pattern(&payload, c.size, c.seed);
@@ -494,5 +495,5 @@ int se_cmd_client(int argc, char **argv)
     se_tls_config_free(tls_config);
     se_payload_close(&payload);
     se_platform_cleanup();
-    return se_verdict_exit_code(verdict);
+    return se_exit_code(verdict);
 }

@@ -257,6 +257,8 @@ static void on_idle_timer(se_loop *loop, se_timer *t)
             fail_local(c, "cannot start idle timer", SE_ENOMEM);
         return;
     }
+    if (!c->verdict_set)
+        c->res->error = SE_ETIMEDOUT;
     set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: nothing moved for %.3g s",
                 (double)c->opt->idle_timeout_ms / 1000);
     se_conn_abort(c->conn);
@@ -266,6 +268,8 @@ static void on_drain_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
     client *c = se_timer_data(t);
+    if (!c->verdict_set)
+        c->res->error = SE_ETIMEDOUT;
     set_verdict(c, SE_VERDICT_TIMEOUT,
                 "timeout: no FIN from the server %.3g s after the half-close",
                 (double)c->opt->drain_timeout_ms / 1000);
