@@ -358,6 +358,13 @@ static int run_udp(const se_client_options *opt, const se_udp_options *udp, int 
 }
 
 /* The stop signals' callback: nothing to wake, the watch polls the count. */
+/* -v: the client's steps, one line each on standard error. */
+static void log_line(void *arg, const char *line)
+{
+    (void)arg;
+    se_error_line("%s", line);
+}
+
 static void ignore_stop(void *arg)
 {
     (void)arg;
@@ -406,7 +413,7 @@ int se_cmd_client(int argc, char **argv)
 
     FILE *report = opt->output_path && strcmp(opt->output_path, "-") == 0 ? stderr : stdout;
     if (c.verbose)
-        opt->log = stderr;
+        opt->on_log = log_line;
     se_tls_config *tls_config = NULL;
     if (se_cli_tls_config(&c.tls, 0, &tls_config, err, sizeof err))
         return se_usage_error("%s", err);

@@ -63,6 +63,19 @@ static void set_verdict(client *c, se_verdict v, const char *fmt, ...)
 
 static void on_error(se_conn *conn, int err);
 
+/* Hands the owner one line (options.on_log), if it wants them. */
+static void log_line(client *c, const char *fmt, ...)
+{
+    if (!c->opt->on_log)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    c->opt->on_log(c->opt->log_arg, line);
+}
+
 static void fail_local(client *c, const char *what, int err)
 {
     if (!c->verdict_set)
@@ -331,13 +344,12 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
     a->port = se_addr_port(addr);
     a->status = status;
     a->ms = (double)ns / 1e6;
-    if (c->opt->log) {
+    if (c->opt->on_log) {
         char where[SE_ADDRSTRLEN];
         se_addr_format(addr, where, sizeof where);
-        fprintf(c->opt->log, "sockecho client: connecting to %s%s %s: %s (%.3f ms)\n",
-                c->opt->proxy ? "the proxy " : "",
-                c->opt->proxy ? c->opt->proxy->host : c->opt->host, where,
-                status ? se_strerror(status) : "connected", a->ms);
+        log_line(c, "connecting to %s%s %s: %s (%.3f ms)", c->opt->proxy ? "the proxy " : "",
+                 c->opt->proxy ? c->opt->proxy->host : c->opt->host, where,
+                 status ? se_strerror(status) : "connected", a->ms);
     }
 }
 
@@ -406,12 +418,11 @@ static void on_connect(se_conn *conn, int status)
         se_tls_filter_info(c->tls, &c->res->tls);
     }
     c->connected_ns = se_now_ns();
-    if (c->opt->log && c->opt->proxy)
-        fprintf(c->opt->log, "sockecho client: tunnel to %s port %s open through %s\n",
-                c->opt->host, c->opt->port, c->res->proxy);
-    if (c->opt->log && c->opt->send_proxy)
-        fprintf(c->opt->log, "sockecho client: sent a PROXY protocol v%d header\n",
-                c->opt->send_proxy);
+    if (c->opt->proxy)
+        log_line(c, "tunnel to %s port %s open through %s", c->opt->host, c->opt->port,
+                 c->res->proxy);
+    if (c->opt->send_proxy)
+        log_line(c, "sent a PROXY protocol v%d header", c->opt->send_proxy);
     se_addr_host(se_conn_peer(conn), c->res->address, sizeof c->res->address);
     if (c->opt->sockopts) {
         se_sockopts_read(se_conn_socket(conn), se_conn_peer(conn)->sa_family, &c->res->sockopts);
@@ -518,9 +529,9 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     } else if ((err = se_loop_new(&c.loop, opt->backend)) != 0) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
     } else {
-        if (opt->log && se_loop_fallback(c.loop))
-            fprintf(opt->log, "sockecho client: event backend: %s (%s)\n",
-                    se_loop_backend_name(c.loop), se_loop_fallback(c.loop));
+        if (se_loop_fallback(c.loop))
+            log_line(&c, "event backend: %s (%s)", se_loop_backend_name(c.loop),
+                     se_loop_fallback(c.loop));
         c.chunk = malloc(SE_CHUNK);
         c.expect = malloc(SE_CONN_READ_MAX);
         se_timer_init(&c.idle_timer, on_idle_timer, &c);
