@@ -323,7 +323,8 @@ static void on_read(se_conn *conn, const char *data, size_t len)
         size_t i = 0;
         while (expect[i] == data[i])
             i++;
-        record_fault(bc, SE_VERDICT_MISMATCH, "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
+        record_fault(bc, SE_VERDICT_MISMATCH,
+                     "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
                      (unsigned long long)(bc->received + i), (unsigned char)expect[i],
                      (unsigned char)data[i]);
         se_conn_abort(conn);

@@ -57,11 +57,16 @@ static const struct {
     se_verdict verdict;
     int value;
 } verdicts[] = {
-    {SE_VERDICT_COMPLETE, SOCKECHO_COMPLETE},   {SE_VERDICT_ERROR, SOCKECHO_ERROR},
-    {SE_VERDICT_RESOLVE, SOCKECHO_RESOLVE},     {SE_VERDICT_REFUSED, SOCKECHO_REFUSED},
-    {SE_VERDICT_UNREACHABLE, SOCKECHO_UNREACHABLE}, {SE_VERDICT_TRUNCATED, SOCKECHO_TRUNCATED},
-    {SE_VERDICT_EXCESS, SOCKECHO_EXCESS},       {SE_VERDICT_MISMATCH, SOCKECHO_MISMATCH},
-    {SE_VERDICT_RESET, SOCKECHO_RESET},         {SE_VERDICT_TIMEOUT, SOCKECHO_TIMEOUT},
+    {SE_VERDICT_COMPLETE, SOCKECHO_COMPLETE},
+    {SE_VERDICT_ERROR, SOCKECHO_ERROR},
+    {SE_VERDICT_RESOLVE, SOCKECHO_RESOLVE},
+    {SE_VERDICT_REFUSED, SOCKECHO_REFUSED},
+    {SE_VERDICT_UNREACHABLE, SOCKECHO_UNREACHABLE},
+    {SE_VERDICT_TRUNCATED, SOCKECHO_TRUNCATED},
+    {SE_VERDICT_EXCESS, SOCKECHO_EXCESS},
+    {SE_VERDICT_MISMATCH, SOCKECHO_MISMATCH},
+    {SE_VERDICT_RESET, SOCKECHO_RESET},
+    {SE_VERDICT_TIMEOUT, SOCKECHO_TIMEOUT},
     {SE_VERDICT_INTERRUPTED, SOCKECHO_INTERRUPTED},
 };
 #define VERDICTS (sizeof verdicts / sizeof verdicts[0])
@@ -274,8 +279,9 @@ int sockecho_session_run(sockecho_session *s, const char *host, const char *port
     if (!host || !*host)
         return refuse(s, "%s", "no host");
     if (port && !valid_port(port))
-        return refuse(s, "port \"%.40s\": not a number from 1 to 65535 (service names are not "
-                         "looked up)",
+        return refuse(s,
+                      "port \"%.40s\": not a number from 1 to 65535 (service names are not "
+                      "looked up)",
                       port);
     if (s->opt.connect_timeout_ms == 0)
         return refuse(s, "%s", "connect_timeout_ms is 0");
