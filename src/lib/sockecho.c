@@ -304,7 +304,9 @@ int sockecho_session_run(sockecho_session *s, const char *host, const char *port
     opt.on_tick = check_tick;
     opt.tick_arg = s;
     opt.tick_ms = CHECK_MS;
-    s->deadline_ns = s->opt.deadline_ms ? se_now_ns() + s->opt.deadline_ms * 1000000u : 0;
+    /* A deadline beyond a century is none (and cannot overflow). */
+    uint64_t deadline_ms = s->opt.deadline_ms < 100ull * 365 * 86400000 ? s->opt.deadline_ms : 0;
+    s->deadline_ns = deadline_ms ? se_now_ns() + deadline_ms * 1000000u : 0;
 
     se_payload payload;
     switch (s->payload_kind) {

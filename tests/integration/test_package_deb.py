@@ -23,7 +23,7 @@ def build_debs(ctx, tree):
     out = ctx.tmp('packages')
     os.makedirs(out)
     debs = {}
-    for path in tree.cpack(out):
+    for path in tree.cpack(out, timeout=ctx.t(240)):
         if path.endswith('.deb'):
             debs[buildtree.run_cmd(['dpkg-deb', '--field', path, 'Package']).strip()] = path
     check(sorted(debs) == sorted(PACKAGES), 'cpack made %r, not the packages %r',

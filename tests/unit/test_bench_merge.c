@@ -248,3 +248,30 @@ TEST(rfc3339_times)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_EQ_INT(se_rfc3339_parse(bad[i], &ns), -1);
 }
+
+TEST(bench_merge_counts_errors_by_verdict)
+{
+    /* A run whose only errors are TLS failures has the verdict tls, and its
+     * record reads back (bench merge); with a reset too, reset is the more
+     * serious; every error count is kept. */
+    se_bench_stats *s = se_bench_stats_new();
+    se_bench_result *r = se_bench_result_new();
+    CHECK(s && r);
+    if (!s || !r)
+        return;
+    s->errors[SE_VERDICT_TLS] = 2;
+    CHECK_EQ_INT(se_bench_verdict(s), SE_VERDICT_TLS);
+    CHECK_EQ_INT(roundtrip(s, SE_BENCH_RR, 64, r), 0);
+    CHECK_EQ_INT(r->verdict, SE_VERDICT_TLS);
+    CHECK_EQ_INT(r->stats.errors[SE_VERDICT_TLS], 2);
+    s->errors[SE_VERDICT_RESET] = 1;
+    s->errors[SE_VERDICT_UNREACHABLE] = 5;
+    CHECK_EQ_INT(se_bench_verdict(s), SE_VERDICT_RESET);
+    CHECK_EQ_INT(roundtrip(s, SE_BENCH_RR, 64, r), 0);
+    CHECK_EQ_INT(r->stats.errors[SE_VERDICT_UNREACHABLE], 5);
+    CHECK_EQ_INT(se_bench_error_total(&r->stats), 8);
+    CHECK_EQ_STR(se_bench_error_name(SE_VERDICT_UNREACHABLE), "connect_failed");
+    CHECK_EQ_STR(se_bench_error_name(SE_VERDICT_ERROR), "other");
+    free(s);
+    free(r);
+}
