@@ -12,9 +12,9 @@ working on the suite by hand; ctest always names one test).
 import argparse
 import importlib
 import os
+import re
 import shutil
 import subprocess
-import re
 import sys
 import threading
 import traceback
