@@ -317,7 +317,7 @@ static se_verdict run_workers(bench_run *r)
         se_async_close(r->loop, &r->stop_signal);
         se_async_close(r->loop, &r->worker_done);
         se_loop_free(r->loop);
-        return se_verdict_exit_code(SE_VERDICT_ERROR);
+        return SE_VERDICT_ERROR;
     }
     int failed = start_workers(r) != 0;
     if (failed)
