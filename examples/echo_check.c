@@ -47,10 +47,11 @@ static int report(const char *what, sockecho_session *s, int verdict)
 {
     sockecho_result r;
     if (verdict < 0) {
-        fprintf(stderr, "echo_check: %s: %s (%s)\n", what, sockecho_strerror(verdict),
-                sockecho_err_name(verdict));
+        fprintf(stderr, "echo_check: %s: %s (%s): %s\n", what, sockecho_strerror(verdict),
+                sockecho_err_name(verdict), sockecho_session_detail(s));
         return 1;
     }
+    sockecho_result_init(&r);
     sockecho_session_result(s, &r);
     printf("%s: %s, %llu bytes sent, %llu received, connect %.3f ms, transfer %.3f ms, "
            "close %.3f ms\n",

@@ -32,7 +32,15 @@
  * failure. Strings returned by the library are static or owned by the
  * session they came from (valid until sockecho_session_free). Sessions are
  * independent: different threads may run different sessions at once; one
- * session is never used by two threads at once. */
+ * session is never used by two threads at once, except for
+ * sockecho_session_cancel(), which any thread may call.
+ *
+ * Structures the caller allocates (sockecho_options, sockecho_result) start
+ * with their size, set by sockecho_options_init() / sockecho_result_init():
+ * a program built against this header keeps working with a later library
+ * whose structures have grown. The library never writes to standard output
+ * or error, and never changes the process's signal handling. Its
+ * reference is docs/library.md. */
 #ifndef SOCKECHO_H
 #define SOCKECHO_H
 
@@ -52,7 +60,7 @@ extern "C" {
 #endif
 
 #define SOCKECHO_VERSION_MAJOR 0
-#define SOCKECHO_VERSION_MINOR 1
+#define SOCKECHO_VERSION_MINOR 2
 #define SOCKECHO_VERSION_PATCH 0
 
 /* The library's version, e.g. "0.2.0" (static string; the project's version). */
@@ -127,7 +135,8 @@ typedef enum sockecho_verdict {
     SOCKECHO_EXCESS = 7,      /* the server sent bytes never sent to it */
     SOCKECHO_MISMATCH = 8,    /* an echoed byte differs */
     SOCKECHO_RESET = 9,       /* the connection was reset */
-    SOCKECHO_TIMEOUT = 10     /* the idle or drain timeout expired */
+    SOCKECHO_TIMEOUT = 10,    /* the idle or drain timeout or the deadline expired */
+    SOCKECHO_INTERRUPTED = 130 /* sockecho_session_cancel() ended the session */
 } sockecho_verdict;
 
 /* "complete", "mismatch", ... for a verdict value; "unknown" otherwise.
@@ -136,10 +145,11 @@ SOCKECHO_API const char *sockecho_verdict_name(int verdict);
 
 /* ---- library ---- */
 
-/* Starts the socket library (WSAStartup 2.2 on Windows; on POSIX, ignores
- * SIGPIPE for the process). Call it before the first session; each
- * successful call is paired with one sockecho_cleanup(). Returns 0 or a
- * SOCKECHO_E* code. */
+/* Starts the socket library (WSAStartup 2.2 on Windows). Sends never raise
+ * SIGPIPE (MSG_NOSIGNAL or SO_NOSIGPIPE); the process's SIGPIPE handling is
+ * left alone wherever the system has either. Call it before the first
+ * session; each successful call is paired with one sockecho_cleanup().
+ * Returns 0 or a SOCKECHO_E* code. */
 SOCKECHO_API int sockecho_init(void);
 
 /* Undoes one sockecho_init() (WSACleanup on Windows). No session may be
@@ -149,17 +159,23 @@ SOCKECHO_API void sockecho_cleanup(void);
 /* ---- sessions ---- */
 
 /* How a session connects and when it gives up. Fill it with
- * sockecho_options_init() and change what you need: fields added later get
- * their defaults that way. */
+ * sockecho_options_init() and change what you need: SIZE says which fields
+ * the program knows, and fields added later get their defaults. */
 typedef struct sockecho_options {
+    size_t size;                 /* sizeof(sockecho_options): set by sockecho_options_init() */
     int family;                  /* 0: any address; 4 or 6: IPv4 / IPv6 only */
     uint64_t connect_timeout_ms; /* per address (default 5000; must be > 0) */
     uint64_t idle_timeout_ms;  /* nothing moved either way for so long (default 30000; 0: never) */
     uint64_t drain_timeout_ms; /* no FIN so long after the half-close (default 10000; 0: never) */
     uint64_t expect_trailer;   /* bytes the server sends after the echo (`--trailer`) */
+    /* The whole session, from sockecho_session_run() to the close (default
+     * 0: none): when it passes, the session ends with SOCKECHO_TIMEOUT and
+     * the error SOCKECHO_ETIMEDOUT. Checked every 10 ms once resolution is
+     * done (a blocking getaddrinfo). */
+    uint64_t deadline_ms;
 } sockecho_options;
 
-/* Fills OPT with the defaults of `sockecho client`. */
+/* Fills OPT with the defaults of `sockecho client` and SIZE. */
 SOCKECHO_API void sockecho_options_init(sockecho_options *opt);
 
 typedef struct sockecho_session sockecho_session;
@@ -177,7 +193,9 @@ typedef void (*sockecho_sink_fn)(void *arg, const void *data, size_t len);
 
 /* Creates a session with OPT (copied; NULL: defaults). Its payload is the
  * seed's "this is a test" until one of the set_* calls below changes it.
- * Returns NULL when out of memory. Free it with sockecho_session_free(). */
+ * Returns NULL when out of memory or when OPT->size is smaller than the
+ * first release's sockecho_options (not filled by sockecho_options_init).
+ * Free it with sockecho_session_free(). */
 SOCKECHO_API sockecho_session *sockecho_session_new(const sockecho_options *opt);
 
 /* Payload: LEN bytes at DATA. DATA is borrowed and must stay valid and
@@ -199,17 +217,28 @@ SOCKECHO_API int sockecho_session_set_sink(sockecho_session *s, sockecho_sink_fn
 
 /* Runs the session against HOST and PORT (a number, "27015" when NULL),
  * blocking until it ends, and returns its verdict (>= 0). Returns a
- * negative SOCKECHO_E* code, and runs nothing, when HOST is NULL, PORT is
- * not a number 1-65535 in decimal digits (a service name such as "echo",
- * "0" or "99999" is SOCKECHO_EINVAL), the options are invalid, or the
- * session has already run (one run per session). sockecho_init() must have been called. */
+ * negative SOCKECHO_E* code, and runs nothing, when HOST is NULL or empty,
+ * PORT is not a number 1-65535 in decimal digits (service names such as
+ * "echo" are not looked up: they, "0" and "99999" are SOCKECHO_EINVAL), the
+ * options are invalid, or the session has already run (one run per
+ * session); sockecho_session_detail() then names the problem.
+ * sockecho_init() must have been called. */
 SOCKECHO_API int sockecho_session_run(sockecho_session *s, const char *host, const char *port);
 
+/* Asks S to end: from any thread (or a signal handler), before or while
+ * sockecho_session_run() runs. The run ends within about 10 ms of the call
+ * (once resolution is done) with the verdict SOCKECHO_INTERRUPTED, the
+ * connection reset. A session that already ended keeps its verdict.
+ * Returns 0, or SOCKECHO_EINVAL when S is NULL. */
+SOCKECHO_API int sockecho_session_cancel(sockecho_session *s);
+
 /* What a finished session measured. Times are milliseconds, -1 for a phase
- * that did not happen. */
+ * that did not happen. Fill SIZE with sockecho_result_init() first. */
 typedef struct sockecho_result {
+    size_t size;             /* sizeof(sockecho_result): set by sockecho_result_init() */
     int verdict;             /* a sockecho_verdict */
-    int error;               /* the SOCKECHO_E* behind the verdict, 0 if none */
+    int error;               /* the SOCKECHO_E* behind the verdict (SOCKECHO_ETIMEDOUT for
+                                a timeout); 0 when complete */
     uint64_t bytes_sent;     /* payload bytes the kernel accepted */
     uint64_t bytes_received; /* echo bytes received */
     int fin_received;        /* 1 when the server's FIN arrived */
@@ -222,13 +251,19 @@ typedef struct sockecho_result {
     size_t attempts;         /* connect attempts (see sockecho_session_attempt) */
 } sockecho_result;
 
-/* Fills *OUT with the result of S. Returns 0, or SOCKECHO_EINVAL when S has
- * not run. */
+/* Zeroes *OUT and sets its SIZE, before sockecho_session_result(). */
+SOCKECHO_API void sockecho_result_init(sockecho_result *out);
+
+/* Fills *OUT (the first OUT->size bytes of it) with the result of S.
+ * Returns 0, or SOCKECHO_EINVAL when S has not run or OUT->size is smaller
+ * than the first release's sockecho_result. */
 SOCKECHO_API int sockecho_session_result(const sockecho_session *s, sockecho_result *out);
 
 /* One line explaining a verdict other than complete ("cannot connect to
  * localhost [::1]:27015: Connection refused", "mismatch at byte 4 (sent 0x41,
- * received 0x61)"); "" when complete or not run. Owned by S. */
+ * received 0x61)"), or why sockecho_session_run() refused to run ("port
+ * \"echo\": not a number from 1 to 65535"); "" when complete or not run.
+ * Owned by S. */
 SOCKECHO_API const char *sockecho_session_detail(const sockecho_session *s);
 
 /* Connect attempt INDEX (0 .. attempts - 1) of S: its numeric ADDRESS (owned

@@ -32,7 +32,8 @@ esac
 # libc6-dev; the ASan/UBSan runtimes come with gcc-12 (libgcc-12-dev).
 # TLS: libssl-dev (OpenSSL 3, the native build's TLS), openssl (the tests'
 # certificates), stunnel4 and haproxy (TLS terminators in the tests);
-# libgnutls30: Wine's Schannel runs on GnuTLS.
+# libgnutls30: Wine's Schannel runs on GnuTLS. lintian checks the Debian
+# packages (test_package_deb); CPack's shlibs file needs file (and readelf).
 packages=(
     cmake:cmake
     make:make
@@ -56,6 +57,8 @@ packages=(
     pkg-config:pkg-config
     tmux:tmux
     dpkg:dpkg-deb
+    lintian:lintian
+    file:file
     haproxy:/usr/sbin/haproxy
     dante-server:/usr/sbin/danted
     tinyproxy:/usr/bin/tinyproxy

@@ -249,8 +249,8 @@ static int wait_for_workers(bench_run *r)
 }
 
 /* Joins the workers, merges what they measured and reports; returns the
- * exit code. */
-static int finish(bench_run *r, int failed)
+ * run's verdict. */
+static se_verdict finish(bench_run *r, int failed)
 {
     uint64_t window_end = r->shared.measure_start_ns;
     uint64_t open_peak = 0;
@@ -292,10 +292,10 @@ static int finish(bench_run *r, int failed)
     else
         se_bench_report_text(stdout, &sum);
     fflush(stdout);
-    return se_verdict_exit_code(sum.verdict);
+    return sum.verdict;
 }
 
-static int run_workers(bench_run *r)
+static se_verdict run_workers(bench_run *r)
 {
     const se_bench_options *opt = r->opt;
     int err = se_loop_new(&r->loop, opt->backend);
@@ -305,7 +305,7 @@ static int run_workers(bench_run *r)
         fail("cannot start the event loop", err);
         if (r->loop)
             se_loop_free(r->loop); /* the handles die with it: nothing was sent yet */
-        return se_verdict_exit_code(SE_VERDICT_ERROR);
+        return SE_VERDICT_ERROR;
     }
     if (se_loop_fallback(r->loop))
         fprintf(stderr, "sockecho bench: event backend: %s (%s)\n", se_loop_backend_name(r->loop),
@@ -318,7 +318,7 @@ static int run_workers(bench_run *r)
         se_async_close(r->loop, &r->stop_signal);
         se_async_close(r->loop, &r->worker_done);
         se_loop_free(r->loop);
-        return se_verdict_exit_code(SE_VERDICT_ERROR);
+        return SE_VERDICT_ERROR;
     }
     int failed = start_workers(r) != 0;
     if (failed)
@@ -328,7 +328,7 @@ static int run_workers(bench_run *r)
         failed = 1;
     if (stop_signals)
         se_stop_signals_restore();
-    int rc = finish(r, failed);
+    se_verdict rc = finish(r, failed);
     if (r->metrics)
         se_http_responder_stop(r->metrics);
     se_async_close(r->loop, &r->stop_signal);
@@ -378,39 +378,40 @@ static void release(bench_run *r)
     free(r->workers);
 }
 
-/* Resolves HOST (or, with --proxy, the proxy's) into *OUT: 0, or the exit
- * code after the error is reported. */
-static int resolve(const se_bench_options *opt, const char *what, const char *host,
-                   const char *port, struct addrinfo **out)
+/* Resolves HOST (or, with --proxy, the proxy's) into *OUT: complete, or
+ * the verdict after the error is reported. */
+static se_verdict resolve(const se_bench_options *opt, const char *what, const char *host,
+                          const char *port, struct addrinfo **out)
 {
     int err = se_resolve(host, port, opt->family, SOCK_STREAM, 0, out);
     if (!err)
-        return 0;
+        return SE_VERDICT_COMPLETE;
     char why[300];
     snprintf(why, sizeof why, "cannot resolve %s%s: %s", what, host, se_strerror(err));
     fprintf(stderr, "sockecho bench: %s\n", why);
     if (opt->json)
         se_bench_report_error_json(stdout, opt, SE_VERDICT_RESOLVE, why);
-    return se_verdict_exit_code(SE_VERDICT_RESOLVE);
+    return SE_VERDICT_RESOLVE;
 }
 
-int se_bench_run(const se_bench_options *opt)
+se_verdict se_bench_run(const se_bench_options *opt)
 {
     /* Resolved once, before any worker's loop runs. With socks5:// the
      * destination's addresses go to the proxy; socks5h:// and http:// send
      * its name. */
     struct addrinfo *list = NULL, *dest = NULL;
-    int rc = opt->unix_path ? 0
-             : opt->proxy   ? resolve(opt, "the proxy ", opt->proxy->host, opt->proxy->port, &list)
-                            : resolve(opt, "", opt->host, opt->port, &list);
-    if (!rc && opt->proxy && opt->proxy->scheme == SE_PROXY_SOCKS5)
+    se_verdict rc = opt->unix_path ? SE_VERDICT_COMPLETE
+                    : opt->proxy
+                        ? resolve(opt, "the proxy ", opt->proxy->host, opt->proxy->port, &list)
+                        : resolve(opt, "", opt->host, opt->port, &list);
+    if (rc == SE_VERDICT_COMPLETE && opt->proxy && opt->proxy->scheme == SE_PROXY_SOCKS5)
         rc = resolve(opt, "", opt->host, opt->port, &dest);
-    if (!rc) {
+    if (rc == SE_VERDICT_COMPLETE) {
         bench_run r;
         memset(&r, 0, sizeof r);
         r.opt = opt;
         r.shared.dest = dest;
-        rc = prepare(&r, list) == 0 ? run_workers(&r) : se_verdict_exit_code(SE_VERDICT_ERROR);
+        rc = prepare(&r, list) == 0 ? run_workers(&r) : SE_VERDICT_ERROR;
         release(&r);
     }
     if (list)

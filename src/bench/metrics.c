@@ -47,9 +47,10 @@ static void counters(se_expo *e, const se_bench_stats *s)
     se_expo_sample(e, "sockecho_bench_connections_ended_total", "{outcome=\"failed\"}", s->failed);
     se_expo_family(e, "sockecho_bench_errors_total", "counter",
                    "Errors by kind (the names of the JSON report's errors).");
-    for (int i = 0; i < SE_FAULT_KINDS; i++)
+    for (int i = 0; i < SE_BENCH_ERROR_KINDS; i++)
         se_expo_put(e, "sockecho_bench_errors_total{kind=\"%s\"} %llu\n",
-                    se_fault_name((se_fault)i), (unsigned long long)s->faults[i]);
+                    se_bench_error_name(se_bench_error_kinds[i]),
+                    (unsigned long long)s->errors[se_bench_error_kinds[i]]);
     se_expo_family(e, "sockecho_bench_tls_handshakes_total", "counter",
                    "TLS handshakes done in the measured window, by whether the session was "
                    "resumed.");

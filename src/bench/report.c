@@ -10,26 +10,11 @@
 
 #define MIB (1024.0 * 1024.0)
 
-static const struct {
-    se_fault fault;
-    se_verdict verdict;
-} fault_verdicts[SE_FAULT_KINDS] = {
-    {SE_FAULT_MISMATCH, SE_VERDICT_MISMATCH},
-    {SE_FAULT_EXCESS, SE_VERDICT_EXCESS},
-    {SE_FAULT_TRUNCATED, SE_VERDICT_TRUNCATED},
-    {SE_FAULT_RESET, SE_VERDICT_RESET},
-    {SE_FAULT_TIMEOUT, SE_VERDICT_TIMEOUT},
-    {SE_FAULT_REFUSED, SE_VERDICT_REFUSED},
-    {SE_FAULT_CONNECT_FAILED, SE_VERDICT_UNREACHABLE},
-    {SE_FAULT_TLS, SE_VERDICT_TLS},
-    {SE_FAULT_OTHER, SE_VERDICT_ERROR},
-};
-
 se_verdict se_bench_verdict(const se_bench_stats *stats)
 {
-    for (int i = 0; i < SE_FAULT_KINDS; i++)
-        if (stats->faults[fault_verdicts[i].fault])
-            return fault_verdicts[i].verdict;
+    for (int i = 0; i < SE_BENCH_ERROR_KINDS; i++)
+        if (stats->errors[se_bench_error_kinds[i]])
+            return se_bench_error_kinds[i];
     return SE_VERDICT_COMPLETE;
 }
 
@@ -195,14 +180,15 @@ static void json_time(se_json *j, const char *name, uint64_t ns)
 static void json_errors(se_json *j, const se_bench_stats *s)
 {
     se_json_object(j, "errors");
-    for (int i = 0; i < SE_FAULT_KINDS; i++)
-        se_json_u64(j, se_fault_name((se_fault)i), s->faults[i]);
+    for (int i = 0; i < SE_BENCH_ERROR_KINDS; i++)
+        se_json_u64(j, se_bench_error_name(se_bench_error_kinds[i]),
+                    s->errors[se_bench_error_kinds[i]]);
     se_json_close(j);
 }
 
 /* What final and merged records end with; ends the record. */
 static void json_tail(se_json *j, se_bench_mode m, const se_bench_stats *s, uint64_t open_peak,
-                      se_verdict verdict)
+                      se_verdict verdict, int exit_code)
 {
     json_histograms(j, m, s);
     se_json_object(j, "connections");
@@ -214,7 +200,7 @@ static void json_tail(se_json *j, se_bench_mode m, const se_bench_stats *s, uint
     json_errors(j, s);
     se_json_str(j, "first_error", s->first_error[0] ? s->first_error : NULL);
     se_json_str(j, "verdict", se_verdict_name(verdict));
-    se_json_int(j, "exit_code", se_verdict_exit_code(verdict));
+    se_json_int(j, "exit_code", exit_code);
     se_json_end(j);
 }
 
@@ -266,7 +252,7 @@ void se_bench_report_json(FILE *out, const se_bench_summary *sum)
     } else {
         se_json_null(&j, "tls");
     }
-    json_tail(&j, o->mode, s, sum->open_peak, sum->verdict);
+    json_tail(&j, o->mode, s, sum->open_peak, sum->verdict, o->exit_code(sum->verdict));
 }
 
 /* ---- text ---- */
@@ -333,12 +319,13 @@ static void text_body(FILE *out, se_bench_mode m, const se_bench_stats *s, rates
             "connections", (unsigned long long)s->opened, (unsigned long long)s->complete,
             (unsigned long long)s->failed, (unsigned long long)open_peak);
     fprintf(out, "%-13s", "errors");
-    if (se_bench_fault_total(s) == 0)
+    if (se_bench_error_total(s) == 0)
         fprintf(out, " none");
-    for (int i = 0, first = 1; i < SE_FAULT_KINDS; i++) {
-        if (s->faults[i]) {
-            fprintf(out, "%s %s %llu", first ? "" : ",", se_fault_name((se_fault)i),
-                    (unsigned long long)s->faults[i]);
+    for (int i = 0, first = 1; i < SE_BENCH_ERROR_KINDS; i++) {
+        se_verdict v = se_bench_error_kinds[i];
+        if (s->errors[v]) {
+            fprintf(out, "%s %s %llu", first ? "" : ",", se_bench_error_name(v),
+                    (unsigned long long)s->errors[v]);
             first = 0;
         }
     }
@@ -406,7 +393,7 @@ void se_bench_report_merge_text(FILE *out, const se_bench_result *r)
     text_body(out, r->mode, &r->stats, merged_rates(r), r->open_peak, r->verdict);
 }
 
-void se_bench_report_merge_json(FILE *out, const se_bench_result *r)
+void se_bench_report_merge_json(FILE *out, const se_bench_result *r, int exit_code)
 {
     se_json j;
     se_json_record(&j, out, "bench_merge");
@@ -424,7 +411,7 @@ void se_bench_report_merge_json(FILE *out, const se_bench_result *r)
     se_json_num(&j, "start_skew_s", spread_s(r->first_start_ns, r->last_start_ns), 6);
     se_json_num(&j, "end_skew_s", spread_s(r->first_end_ns, r->last_end_ns), 6);
     json_measures(&j, r->mode, &r->stats, merged_rates(r));
-    json_tail(&j, r->mode, &r->stats, r->open_peak, r->verdict);
+    json_tail(&j, r->mode, &r->stats, r->open_peak, r->verdict, exit_code);
 }
 
 /* "246913 req/s  p50 0.198  p99 0.410 ms  120.6 MiB/s  open 50  errors 0" */
@@ -465,7 +452,7 @@ void se_bench_report_interval(FILE *out, const se_bench_options *opt, const se_b
     } else {
         char line[256];
         text_line(line, sizeof line, opt->mode, ops_of(opt->mode, s), s->bytes_received, interval_s,
-                  headline(opt->mode, s), open, se_bench_fault_total(s));
+                  headline(opt->mode, s), open, se_bench_error_total(s));
         fprintf(out, "[%7.2fs] %s\n", t_s, line);
     }
     fflush(out);
@@ -486,7 +473,7 @@ void se_bench_report_progress(FILE *out, const se_bench_options *opt, const se_b
     uint64_t ops = ops_of(opt->mode, total);
     char rest[256], line[300];
     text_line(rest, sizeof rest, opt->mode, ops - mark->ops, total->bytes_received - mark->bytes,
-              t_s - mark->t_s, headline(opt->mode, total), open, se_bench_fault_total(total));
+              t_s - mark->t_s, headline(opt->mode, total), open, se_bench_error_total(total));
     mark->ops = ops;
     mark->bytes = total->bytes_received;
     mark->t_s = t_s;

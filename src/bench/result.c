@@ -76,7 +76,7 @@ static int need_time(rd *d, const char *name, uint64_t *out)
 static int read_verdict(rd *d, se_verdict *out)
 {
     const char *name = se_jv_str(se_jv_get(d->obj, "verdict"));
-    for (int v = SE_VERDICT_COMPLETE; name && v <= SE_VERDICT_TIMEOUT; v++) {
+    for (int v = SE_VERDICT_COMPLETE; name && v < SE_VERDICT_COUNT; v++) {
         if (strcmp(name, se_verdict_name((se_verdict)v)) == 0) {
             *out = (se_verdict)v;
             return 0;
@@ -168,8 +168,9 @@ static int read_counts(rd *d, se_bench_result *r)
     if (need_u64(d, conns, "opened", &s->opened) || need_u64(d, conns, "complete", &s->complete) ||
         need_u64(d, conns, "failed", &s->failed) || need_u64(d, conns, "open_peak", &r->open_peak))
         return fail(d->err, d->size, "'connections' is missing or malformed");
-    for (int i = 0; i < SE_FAULT_KINDS; i++)
-        if (need_u64(d, errors, se_fault_name((se_fault)i), &s->faults[i]))
+    for (int i = 0; i < SE_BENCH_ERROR_KINDS; i++)
+        if (need_u64(d, errors, se_bench_error_name(se_bench_error_kinds[i]),
+                     &s->errors[se_bench_error_kinds[i]]))
             return fail(d->err, d->size, "'errors' is missing or malformed");
     const char *first = se_jv_str(se_jv_get(d->obj, "first_error"));
     if (first)
@@ -219,18 +220,15 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
     return a > b ? a : b;
 }
 
-/* The more serious of two verdicts: the bench's order of faults (see
- * se_bench_verdict), then local errors, then complete. */
+/* The more serious of two verdicts: the bench's order of errors (see
+ * se_bench_error_kinds), then a target that did not resolve, then complete. */
 static se_verdict worse(se_verdict a, se_verdict b)
 {
-    static const se_verdict order[] = {
-        SE_VERDICT_MISMATCH, SE_VERDICT_EXCESS,  SE_VERDICT_TRUNCATED,   SE_VERDICT_RESET,
-        SE_VERDICT_TIMEOUT,  SE_VERDICT_REFUSED, SE_VERDICT_UNREACHABLE, SE_VERDICT_ERROR,
-        SE_VERDICT_RESOLVE,  SE_VERDICT_USAGE,
-    };
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-        if (a == order[i] || b == order[i])
-            return order[i];
+    for (int i = 0; i < SE_BENCH_ERROR_KINDS; i++)
+        if (a == se_bench_error_kinds[i] || b == se_bench_error_kinds[i])
+            return se_bench_error_kinds[i];
+    if (a == SE_VERDICT_RESOLVE || b == SE_VERDICT_RESOLVE)
+        return SE_VERDICT_RESOLVE;
     return SE_VERDICT_COMPLETE;
 }
 

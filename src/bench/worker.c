@@ -39,13 +39,14 @@ static int in_window(const se_bench_worker *w, uint64_t now_ns)
     return now_ns >= w->shared->measure_start_ns && now_ns <= w->window_end_ns;
 }
 
-/* Counts FAULT (and one failed connection), describes the first one. */
-static void record_fault(se_bench_conn *bc, se_fault fault, const char *fmt, ...)
+/* Counts a connection that ended with the verdict FAULT (a failed one),
+ * describes the first one. */
+static void record_fault(se_bench_conn *bc, se_verdict fault, const char *fmt, ...)
 {
     se_bench_worker *w = bc->w;
     bc->faulted = 1;
     stats_lock(w);
-    w->stats->faults[fault]++;
+    w->stats->errors[fault]++;
     w->stats->failed++;
     if (!w->stats->first_error[0]) {
         int n = snprintf(w->stats->first_error, sizeof w->stats->first_error,
@@ -62,11 +63,11 @@ static void record_fault(se_bench_conn *bc, se_fault fault, const char *fmt, ...
 
 static void fail_with(se_bench_conn *bc, int err, const char *what)
 {
-    se_fault fault = SE_FAULT_OTHER;
+    se_verdict fault = SE_VERDICT_ERROR;
     if (se_err_is_reset(err))
-        fault = SE_FAULT_RESET;
+        fault = SE_VERDICT_RESET;
     else if (err == SE_ETIMEDOUT)
-        fault = SE_FAULT_TIMEOUT;
+        fault = SE_VERDICT_TIMEOUT;
     record_fault(bc, fault, "%s: %s after %llu bytes sent, %llu received", what, se_strerror(err),
                  (unsigned long long)bc->sent, (unsigned long long)bc->received);
     se_conn_abort(bc->conn);
@@ -178,7 +179,7 @@ static void connect_slot(se_bench_conn *bc)
     bc->first_byte_ns = bc->shutdown_ns = 0;
     bc->conn = se_conn_new(w->loop, &conn_callbacks, sizeof bc);
     if (!bc->conn) {
-        record_fault(bc, SE_FAULT_OTHER, "cannot connect: %s", se_strerror(SE_ENOMEM));
+        record_fault(bc, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(SE_ENOMEM));
         w->error = SE_ENOMEM;
         bc->in_use = 0;
         w->active--;
@@ -215,7 +216,7 @@ static void connect_slot(se_bench_conn *bc)
     if (err) {
         se_conn_discard(bc->conn);
         bc->conn = NULL;
-        record_fault(bc, SE_FAULT_OTHER, "cannot connect: %s", se_strerror(err));
+        record_fault(bc, SE_VERDICT_ERROR, "cannot connect: %s", se_strerror(err));
         w->error = err;
         bc->in_use = 0;
         w->active--;
@@ -274,12 +275,12 @@ static void on_connect(se_conn *conn, int status)
     bc->connecting = 0;
     w->connecting--;
     if (status == SE_ETLS && bc->tls) {
-        record_fault(bc, SE_FAULT_TLS, "tls: %s", se_tls_filter_error(bc->tls));
+        record_fault(bc, SE_VERDICT_TLS, "tls: %s", se_tls_filter_error(bc->tls));
         se_conn_abort(conn);
         return;
     }
     if (status) {
-        se_fault f = status == SE_ECONNREFUSED ? SE_FAULT_REFUSED : SE_FAULT_CONNECT_FAILED;
+        se_verdict f = status == SE_ECONNREFUSED ? SE_VERDICT_REFUSED : SE_VERDICT_UNREACHABLE;
         char where[SE_ADDRSTRLEN];
         se_addr_format(se_conn_peer(conn), where, sizeof where);
         record_fault(bc, f, "cannot connect to %s%s %s: %s", w->opt->proxy ? "the proxy " : "",
@@ -332,14 +333,15 @@ static void on_read(se_conn *conn, const char *data, size_t len)
         size_t i = 0;
         while (expect[i] == data[i])
             i++;
-        record_fault(bc, SE_FAULT_MISMATCH, "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
+        record_fault(bc, SE_VERDICT_MISMATCH,
+                     "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
                      (unsigned long long)(bc->received + i), (unsigned char)expect[i],
                      (unsigned char)data[i]);
         se_conn_abort(conn);
         return;
     }
     if (comparable < len) {
-        record_fault(bc, SE_FAULT_EXCESS,
+        record_fault(bc, SE_VERDICT_EXCESS,
                      "excess: received byte %llu when only %llu bytes had been sent",
                      (unsigned long long)(bc->received + comparable), (unsigned long long)bc->sent);
         se_conn_abort(conn);
@@ -364,7 +366,7 @@ static void on_eof(se_conn *conn)
     se_bench_worker *w = bc->w;
     int cut = bc->tls && !se_tls_filter_close_received(bc->tls);
     if (!se_conn_shutdown_requested(conn) || bc->received < bc->sent || cut) {
-        record_fault(bc, SE_FAULT_TRUNCATED,
+        record_fault(bc, SE_VERDICT_TRUNCATED,
                      "truncated: the server's FIN came after %llu of %llu "
                      "bytes%s%s",
                      (unsigned long long)bc->received, (unsigned long long)bc->sent,
@@ -404,9 +406,9 @@ static void on_error(se_conn *conn, int err)
     if (bc->tunnel && se_tunnel_result(bc->tunnel) != SE_TUNNEL_DONE) {
         int rc = se_tunnel_result(bc->tunnel);
         if (rc < 0)
-            record_fault(bc, SE_FAULT_CONNECT_FAILED, "%s", se_tunnel_reason(bc->tunnel));
+            record_fault(bc, SE_VERDICT_UNREACHABLE, "%s", se_tunnel_reason(bc->tunnel));
         else
-            record_fault(bc, SE_FAULT_CONNECT_FAILED, "proxy %s: %s during the handshake",
+            record_fault(bc, SE_VERDICT_UNREACHABLE, "proxy %s: %s during the handshake",
                          bc->w->opt->proxy->host, se_strerror(err));
         if (!bc->w->ever_connected)
             wind_down(bc->w); /* the proxy will not let us through: do not hammer */
@@ -414,7 +416,7 @@ static void on_error(se_conn *conn, int err)
         return;
     }
     if (err == SE_ETLS && bc->tls) {
-        record_fault(bc, SE_FAULT_TLS, "tls: %s", se_tls_filter_error(bc->tls));
+        record_fault(bc, SE_VERDICT_TLS, "tls: %s", se_tls_filter_error(bc->tls));
         se_conn_abort(conn);
         return;
     }
@@ -493,7 +495,7 @@ static void on_tick(se_loop *loop, se_timer *t)
             continue;
         int waiting = bc->received < bc->sent || se_conn_shutdown_requested(bc->conn);
         if (waiting && now - bc->last_progress_ms >= w->opt->timeout_ms) {
-            record_fault(bc, SE_FAULT_TIMEOUT,
+            record_fault(bc, SE_VERDICT_TIMEOUT,
                          "timeout: nothing received for %.3g s (%llu of %llu bytes echoed%s)",
                          (double)w->opt->timeout_ms / 1000, (unsigned long long)bc->received,
                          (unsigned long long)bc->sent,

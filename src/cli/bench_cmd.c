@@ -9,6 +9,7 @@
 #include "cli/sockopt_args.h"
 #include "metrics/responder.h"
 #include "conn/proxy_url.h"
+#include "exit_code.h"
 #include "tls_options.h"
 #include "util/rfc3339.h"
 #include "platform/platform.h"
@@ -503,10 +504,11 @@ int se_cmd_bench(int argc, char **argv)
         return 1;
     }
     /* Windows' getaddrinfo needs the socket library. */
+    opt.exit_code = se_exit_code;
     if (opt.metrics && se_http_parse_listen_addr(opt.metrics, &opt.metrics_addr, err, sizeof err))
         rc = se_usage_error("--metrics: %s", err);
     else
-        rc = se_bench_run(&opt);
+        rc = se_exit_code(se_bench_run(&opt));
     se_platform_cleanup();
     se_tls_config_free(tls_config);
     return rc;

@@ -5,6 +5,7 @@
 #include "bench/result.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "exit_code.h"
 #include "util/json_read.h"
 
 #include <errno.h>
@@ -191,11 +192,11 @@ int se_cmd_bench_merge(int argc, char **argv)
             fprintf(stderr, "%s: skipped %zu line%s that %s not JSON\n", se_command_name, skipped,
                     skipped == 1 ? "" : "s", skipped == 1 ? "is" : "are");
         if (json)
-            se_bench_report_merge_json(stdout, m.total);
+            se_bench_report_merge_json(stdout, m.total, se_exit_code(m.total->verdict));
         else
             se_bench_report_merge_text(stdout, m.total);
         fflush(stdout);
-        rc = se_verdict_exit_code(m.total->verdict);
+        rc = se_exit_code(m.total->verdict);
     } else {
         rc = 1;
     }

@@ -6,6 +6,7 @@
 #include "cli/sockopt_args.h"
 #include "client/client.h"
 #include "client_watch.h"
+#include "exit_code.h"
 #include "client/udp_client.h"
 #include "conn/proxy_url.h"
 #include "tls_options.h"
@@ -400,10 +401,17 @@ static int run_udp(const se_client_options *opt, const se_udp_options *udp, int 
         se_error_line("%s", result.detail);
     fflush(stdout);
     se_platform_cleanup();
-    return se_verdict_exit_code(verdict);
+    return se_exit_code(verdict);
 }
 
 /* The stop signals' callback: nothing to wake, the watch polls the count. */
+/* -v: the client's steps, one line each on standard error. */
+static void log_line(void *arg, const char *line)
+{
+    (void)arg;
+    se_error_line("%s", line);
+}
+
 static void ignore_stop(void *arg)
 {
     (void)arg;
@@ -453,7 +461,7 @@ int se_cmd_client(int argc, char **argv)
 
     FILE *report = opt->output_path && strcmp(opt->output_path, "-") == 0 ? stderr : stdout;
     if (c.verbose)
-        opt->log = stderr;
+        opt->on_log = log_line;
     se_tls_config *tls_config = NULL;
     if (se_cli_tls_config(&c.tls, 0, &tls_config, err, sizeof err))
         return se_usage_error("%s", err);
@@ -486,7 +494,7 @@ int se_cmd_client(int argc, char **argv)
                 se_error_line("%s", failed.detail);
             se_platform_cleanup();
             se_tls_config_free(tls_config);
-            return se_verdict_exit_code(SE_VERDICT_ERROR);
+            return se_exit_code(SE_VERDICT_ERROR);
         }
     } else if (c.have_size) {
         se_payload_pattern(&payload, c.size, c.seed);
@@ -542,5 +550,5 @@ int se_cmd_client(int argc, char **argv)
     se_tls_config_free(tls_config);
     se_payload_close(&payload);
     se_platform_cleanup();
-    return se_verdict_exit_code(verdict);
+    return se_exit_code(verdict);
 }

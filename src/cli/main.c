@@ -26,6 +26,8 @@ static const se_optdef main_options[] = {
 
 int main(int argc, char **argv)
 {
+    /* A closed standard output is an error to report, not a signal. */
+    se_sigpipe_ignore();
     if (argc < 2)
         return se_usage_error("missing command: client, server or bench");
     const char *cmd = argv[1];

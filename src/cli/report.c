@@ -1,6 +1,7 @@
 /* Client report formats; see report.h. */
 #include "cli/report.h"
 #include "cli/sockopt_args.h"
+#include "exit_code.h"
 #include "tls_report.h"
 #include "util/json.h"
 
@@ -16,7 +17,7 @@ void se_report_client_text(FILE *out, const se_client_result *r)
 static void json_verdict(se_json *j, se_verdict verdict, const char *detail)
 {
     se_json_str(j, "verdict", se_verdict_name(verdict));
-    se_json_int(j, "exit_code", se_verdict_exit_code(verdict));
+    se_json_int(j, "exit_code", se_exit_code(verdict));
     se_json_str(j, "error", verdict == SE_VERDICT_COMPLETE ? NULL : detail);
 }
 

@@ -3,6 +3,7 @@
 #include "cli/options.h"
 #include "cli/sockopt_args.h"
 #include "metrics/responder.h"
+#include "exit_code.h"
 #include "platform/platform.h"
 #include "server/server.h"
 #include "tls_options.h"
@@ -389,7 +390,7 @@ static int run_server(se_server_options *opt, se_cli_tls *tls)
         se_http_parse_listen_addr(opt->metrics, &opt->metrics_addr, err, sizeof err))
         rc = se_usage_error("--metrics: %s", err);
     else
-        rc = se_server_run(opt);
+        rc = se_server_run(opt) == 0 ? 0 : EXIT_ERROR;
     se_platform_cleanup();
     se_tls_config_free(tls_config);
     return rc;

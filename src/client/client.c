@@ -68,6 +68,19 @@ static void set_verdict(client *c, se_verdict v, const char *fmt, ...)
 
 static void on_error(se_conn *conn, int err);
 
+/* Hands the owner one line (options.on_log), if it wants them. */
+static void log_line(client *c, const char *fmt, ...)
+{
+    if (!c->opt->on_log)
+        return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    c->opt->on_log(c->opt->log_arg, line);
+}
+
 static void fail_local(client *c, const char *what, int err)
 {
     if (!c->verdict_set)
@@ -262,6 +275,8 @@ static void on_idle_timer(se_loop *loop, se_timer *t)
             fail_local(c, "cannot start idle timer", SE_ENOMEM);
         return;
     }
+    if (!c->verdict_set)
+        c->res->error = SE_ETIMEDOUT;
     set_verdict(c, SE_VERDICT_TIMEOUT, "timeout: nothing moved for %.3g s",
                 (double)c->opt->idle_timeout_ms / 1000);
     se_conn_abort(c->conn);
@@ -271,6 +286,8 @@ static void on_drain_timer(se_loop *loop, se_timer *t)
 {
     (void)loop;
     client *c = se_timer_data(t);
+    if (!c->verdict_set)
+        c->res->error = SE_ETIMEDOUT;
     set_verdict(c, SE_VERDICT_TIMEOUT,
                 "timeout: no FIN from the server %.3g s after the half-close",
                 (double)c->opt->drain_timeout_ms / 1000);
@@ -330,11 +347,10 @@ static void on_attempt_start(se_conn *conn, const struct sockaddr *addr)
     uint64_t now = se_now_ns();
     if (!c->first_attempt_ns)
         c->first_attempt_ns = now;
-    if (c->opt->log) {
+    if (c->opt->on_log) {
         char where[SE_ADDRSTRLEN];
         where_of(c, addr, where, sizeof where);
-        fprintf(c->opt->log, "sockecho client: attempt to %s (+%.3f ms)\n", where,
-                ms_between(c->first_attempt_ns, now));
+        log_line(c, "attempt to %s (+%.3f ms)", where, ms_between(c->first_attempt_ns, now));
     }
 }
 
@@ -365,19 +381,17 @@ static void on_attempt(se_conn *conn, const struct sockaddr *addr, int status, u
     a->start_ms = ms_between(c->first_attempt_ns, se_now_ns()) - a->ms;
     if (a->start_ms < 0)
         a->start_ms = 0;
-    if (c->opt->log) {
+    if (c->opt->on_log) {
         char where[SE_ADDRSTRLEN];
         where_of(c, addr, where, sizeof where);
-        fprintf(c->opt->log, "sockecho client: connecting to %s%s %s: %s (%.3f ms)\n",
-                c->opt->proxy ? "the proxy " : "",
-                c->opt->proxy ? c->opt->proxy->host : c->opt->host, where,
-                status == SE_ECANCELED ? "closed, another address connected first"
-                : status               ? se_strerror(status)
-                                       : "connected",
-                a->ms);
+        log_line(c, "connecting to %s%s %s: %s (%.3f ms)", c->opt->proxy ? "the proxy " : "",
+                 c->opt->proxy ? c->opt->proxy->host : c->opt->host, where,
+                 status == SE_ECANCELED ? "closed, another address connected first"
+                 : status               ? se_strerror(status)
+                                        : "connected",
+                 a->ms);
         if (status == 0 && r->attempt_count > 1)
-            fprintf(c->opt->log, "sockecho client: %s won the race of %zu attempts\n", where,
-                    r->attempt_count);
+            log_line(c, "%s won the race of %zu attempts", where, r->attempt_count);
     }
 }
 
@@ -450,12 +464,11 @@ static void on_connect(se_conn *conn, int status)
         se_tls_filter_info(c->tls, &c->res->tls);
     }
     c->connected_ns = se_now_ns();
-    if (c->opt->log && c->opt->proxy)
-        fprintf(c->opt->log, "sockecho client: tunnel to %s port %s open through %s\n",
-                c->opt->host, c->opt->port, c->res->proxy);
-    if (c->opt->log && c->opt->send_proxy)
-        fprintf(c->opt->log, "sockecho client: sent a PROXY protocol v%d header\n",
-                c->opt->send_proxy);
+    if (c->opt->proxy)
+        log_line(c, "tunnel to %s port %s open through %s", c->opt->host, c->opt->port,
+                 c->res->proxy);
+    if (c->opt->send_proxy)
+        log_line(c, "sent a PROXY protocol v%d header", c->opt->send_proxy);
     if (c->opt->unix_path)
         snprintf(c->res->address, sizeof c->res->address, "%s", c->opt->unix_path);
     else
@@ -584,9 +597,9 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
     if ((err = se_loop_new(&c.loop, opt->backend)) != 0) {
         set_verdict(&c, SE_VERDICT_ERROR, "cannot start the event loop: %s", se_strerror(err));
     } else {
-        if (opt->log && se_loop_fallback(c.loop))
-            fprintf(opt->log, "sockecho client: event backend: %s (%s)\n",
-                    se_loop_backend_name(c.loop), se_loop_fallback(c.loop));
+        if (se_loop_fallback(c.loop))
+            log_line(&c, "event backend: %s (%s)", se_loop_backend_name(c.loop),
+                     se_loop_fallback(c.loop));
         c.chunk = malloc(SE_CHUNK);
         c.expect = malloc(SE_CONN_READ_MAX);
         se_timer_init(&c.idle_timer, on_idle_timer, &c);

@@ -5,6 +5,9 @@
 #include "client/client.h"
 #include "platform/platform.h"
 
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,10 +51,33 @@ SE_SAME(EINJECTED)
 SE_SAME(ETLS)
 SE_SAME(ECANCELED)
 _Static_assert((int)SOCKECHO_ECANCELED + 1 == (int)SE_ERROR_END, "every SE_E* code is public");
-_Static_assert((int)SOCKECHO_TIMEOUT == (int)SE_VERDICT_TIMEOUT &&
-                   (int)SOCKECHO_MISMATCH == (int)SE_VERDICT_MISMATCH &&
-                   (int)SOCKECHO_REFUSED == (int)SE_VERDICT_REFUSED,
-               "verdict values are the client's");
+
+/* The public verdicts, whose values are `sockecho client`'s exit codes, for
+ * the client's verdicts (a session of the library has no proxy or TLS). */
+static const struct {
+    se_verdict verdict;
+    int value;
+} verdicts[] = {
+    {SE_VERDICT_COMPLETE, SOCKECHO_COMPLETE},
+    {SE_VERDICT_ERROR, SOCKECHO_ERROR},
+    {SE_VERDICT_RESOLVE, SOCKECHO_RESOLVE},
+    {SE_VERDICT_REFUSED, SOCKECHO_REFUSED},
+    {SE_VERDICT_UNREACHABLE, SOCKECHO_UNREACHABLE},
+    {SE_VERDICT_TRUNCATED, SOCKECHO_TRUNCATED},
+    {SE_VERDICT_EXCESS, SOCKECHO_EXCESS},
+    {SE_VERDICT_MISMATCH, SOCKECHO_MISMATCH},
+    {SE_VERDICT_RESET, SOCKECHO_RESET},
+    {SE_VERDICT_TIMEOUT, SOCKECHO_TIMEOUT},
+    {SE_VERDICT_INTERRUPTED, SOCKECHO_INTERRUPTED},
+};
+#define VERDICTS (sizeof verdicts / sizeof verdicts[0])
+
+/* The first releases' structures: smaller sizes are refused. */
+#define OPTIONS_MIN_SIZE (offsetof(sockecho_options, deadline_ms) + sizeof(uint64_t))
+#define RESULT_MIN_SIZE sizeof(sockecho_result)
+
+/* How often a running session looks at its cancel flag and deadline. */
+#define CHECK_MS 10
 
 enum { PAYLOAD_SEED, PAYLOAD_BUFFER, PAYLOAD_PATTERN, PAYLOAD_SOURCE };
 
@@ -66,6 +92,10 @@ struct sockecho_session {
     sockecho_sink_fn sink;
     void *sink_arg;
     int ran;
+    atomic_int cancelled;
+    uint64_t deadline_ns; /* se_now_ns() at which the run ends; 0: none */
+    int deadline_passed;
+    char refusal[160]; /* why the last sockecho_session_run() did not run */
     se_client_result result;
 };
 
@@ -86,12 +116,20 @@ const char *sockecho_strerror(int code)
     return code == 0 ? "Success" : se_strerror(code);
 }
 
+static int public_verdict(se_verdict v)
+{
+    for (size_t i = 0; i < VERDICTS; i++)
+        if (verdicts[i].verdict == v)
+            return verdicts[i].value;
+    return SOCKECHO_ERROR;
+}
+
 const char *sockecho_verdict_name(int verdict)
 {
-    if (verdict < SE_VERDICT_COMPLETE || verdict > SE_VERDICT_TIMEOUT ||
-        verdict == SE_VERDICT_USAGE)
-        return "unknown";
-    return se_verdict_name((se_verdict)verdict);
+    for (size_t i = 0; i < VERDICTS; i++)
+        if (verdicts[i].value == verdict)
+            return se_verdict_name(verdicts[i].verdict);
+    return "unknown";
 }
 
 int sockecho_init(void)
@@ -107,6 +145,7 @@ void sockecho_cleanup(void)
 void sockecho_options_init(sockecho_options *opt)
 {
     memset(opt, 0, sizeof *opt);
+    opt->size = sizeof *opt;
     opt->connect_timeout_ms = 5000;
     opt->idle_timeout_ms = 30000;
     opt->drain_timeout_ms = 10000;
@@ -114,13 +153,18 @@ void sockecho_options_init(sockecho_options *opt)
 
 sockecho_session *sockecho_session_new(const sockecho_options *opt)
 {
+    if (opt && opt->size < OPTIONS_MIN_SIZE)
+        return NULL;
     sockecho_session *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    if (opt)
-        s->opt = *opt;
-    else
-        sockecho_options_init(&s->opt);
+    /* Defaults, then the fields the caller's structure has. */
+    sockecho_options_init(&s->opt);
+    if (opt) {
+        memcpy(&s->opt, opt, opt->size < sizeof s->opt ? opt->size : sizeof s->opt);
+        s->opt.size = sizeof s->opt;
+    }
+    atomic_init(&s->cancelled, 0);
     s->payload_kind = PAYLOAD_SEED;
     return s;
 }
@@ -181,6 +225,29 @@ static void deliver_echo(void *arg, const char *data, size_t len)
     s->sink(s->sink_arg, data, len);
 }
 
+/* Ends the run on a cancel or at the deadline (the client's tick). */
+static int check_tick(void *arg, uint64_t sent, uint64_t received)
+{
+    sockecho_session *s = arg;
+    (void)sent;
+    (void)received;
+    if (atomic_load(&s->cancelled))
+        return SE_CLIENT_INTERRUPT;
+    if (s->deadline_ns && se_now_ns() >= s->deadline_ns) {
+        s->deadline_passed = 1;
+        return SE_CLIENT_INTERRUPT;
+    }
+    return SE_CLIENT_CONTINUE;
+}
+
+int sockecho_session_cancel(sockecho_session *s)
+{
+    if (!s)
+        return SOCKECHO_EINVAL;
+    atomic_store(&s->cancelled, 1);
+    return 0;
+}
+
 /* A port number 1-65535 in decimal digits only: service names, signs,
  * spaces and numbers that would wrap around are refused. */
 static int valid_port(const char *port)
@@ -196,14 +263,32 @@ static int valid_port(const char *port)
     return v >= 1 && v <= 65535;
 }
 
+/* Records why a run was refused (sockecho_session_detail); returns
+ * SOCKECHO_EINVAL. */
+static int refuse(sockecho_session *s, const char *why, const char *what)
+{
+    snprintf(s->refusal, sizeof s->refusal, why, what);
+    return SOCKECHO_EINVAL;
+}
+
 int sockecho_session_run(sockecho_session *s, const char *host, const char *port)
 {
-    if (!s || s->ran || !host || !*host || s->opt.connect_timeout_ms == 0)
+    if (!s)
         return SOCKECHO_EINVAL;
+    if (s->ran)
+        return refuse(s, "%s", "the session has already run (one run per session)");
+    if (!host || !*host)
+        return refuse(s, "%s", "no host");
     if (port && !valid_port(port))
-        return SOCKECHO_EINVAL;
+        return refuse(s,
+                      "port \"%.40s\": not a number from 1 to 65535 (service names are not "
+                      "looked up)",
+                      port);
+    if (s->opt.connect_timeout_ms == 0)
+        return refuse(s, "%s", "connect_timeout_ms is 0");
     if (s->opt.family != 0 && s->opt.family != 4 && s->opt.family != 6)
-        return SOCKECHO_EINVAL;
+        return refuse(s, "%s", "family is not 0, 4 or 6");
+    s->refusal[0] = '\0';
     se_client_options opt;
     memset(&opt, 0, sizeof opt);
     opt.host = host;
@@ -217,6 +302,12 @@ int sockecho_session_run(sockecho_session *s, const char *host, const char *port
         opt.on_echo = deliver_echo;
         opt.echo_arg = s;
     }
+    opt.on_tick = check_tick;
+    opt.tick_arg = s;
+    opt.tick_ms = CHECK_MS;
+    /* A deadline beyond a century is none (and cannot overflow). */
+    uint64_t deadline_ms = s->opt.deadline_ms < 100ull * 365 * 86400000 ? s->opt.deadline_ms : 0;
+    s->deadline_ns = deadline_ms ? se_now_ns() + deadline_ms * 1000000u : 0;
 
     se_payload payload;
     switch (s->payload_kind) {
@@ -239,16 +330,34 @@ int sockecho_session_run(sockecho_session *s, const char *host, const char *port
     s->ran = 1;
     se_client_run(&opt, &payload, &s->result);
     se_payload_close(&payload);
-    return (int)s->result.verdict;
+    se_client_result *r = &s->result;
+    if (s->deadline_passed && r->verdict == SE_VERDICT_INTERRUPTED) {
+        r->verdict = SE_VERDICT_TIMEOUT;
+        r->error = SE_ETIMEDOUT;
+        snprintf(r->detail, sizeof r->detail,
+                 "timeout: the deadline of %llu ms passed after %llu bytes sent, %llu received",
+                 (unsigned long long)s->opt.deadline_ms, (unsigned long long)r->bytes_sent,
+                 (unsigned long long)r->bytes_received);
+    }
+    return public_verdict(r->verdict);
 }
 
-int sockecho_session_result(const sockecho_session *s, sockecho_result *out)
+void sockecho_result_init(sockecho_result *out)
 {
-    if (!s || !s->ran || !out)
+    memset(out, 0, sizeof *out);
+    out->size = sizeof *out;
+}
+
+int sockecho_session_result(const sockecho_session *s, sockecho_result *dest)
+{
+    if (!s || !s->ran || !dest || dest->size < RESULT_MIN_SIZE)
         return SOCKECHO_EINVAL;
     const se_client_result *r = &s->result;
-    memset(out, 0, sizeof *out);
-    out->verdict = (int)r->verdict;
+    /* Filled in full here, then copied as far as the caller's structure
+     * goes (its SIZE stays). */
+    sockecho_result full, *out = &full;
+    sockecho_result_init(out);
+    out->verdict = public_verdict(r->verdict);
     out->error = r->error;
     out->bytes_sent = r->bytes_sent;
     out->bytes_received = r->bytes_received;
@@ -262,11 +371,16 @@ int sockecho_session_result(const sockecho_session *s, sockecho_result *out)
     out->transfer_ms = r->transfer_ms;
     out->close_ms = r->close_ms;
     out->attempts = r->attempt_count;
+    size_t size = dest->size < sizeof full ? dest->size : sizeof full;
+    memcpy((char *)dest + sizeof dest->size, (char *)out + sizeof out->size,
+           size - sizeof dest->size);
     return 0;
 }
 
 const char *sockecho_session_detail(const sockecho_session *s)
 {
+    if (s && s->refusal[0])
+        return s->refusal;
     if (!s || !s->ran || s->result.verdict == SE_VERDICT_COMPLETE)
         return "";
     return s->result.detail;

@@ -255,15 +255,15 @@ int se_server_run(const se_server_options *opt)
     srv.workers = calloc((size_t)srv.worker_count, sizeof *srv.workers);
     if (!srv.output_lock || !srv.sources || !srv.workers) {
         fprintf(stderr, "sockecho server: out of memory\n");
-        return 1;
+        return -1;
     }
     if (opt->listen_source != SE_LISTEN_BIND && se_listen_inherit(&srv) != 0) {
         free(srv.workers);
         se_source_table_destroy(srv.sources);
         se_mutex_destroy(srv.output_lock);
-        return 1;
+        return -1;
     }
-    int rc = 1, err = supervisor_init(&srv);
+    int rc = -1, err = supervisor_init(&srv);
     for (int i = 0; i < srv.worker_count && !err; i++)
         err = worker_init(&srv, &srv.workers[i], i);
     if (err)
@@ -285,7 +285,7 @@ int se_server_run(const se_server_options *opt)
             se_thread_join(srv.workers[i].thread);
         if (opt->verbosity >= 1)
             se_stats_print(&srv.stats, 1, uptime(&srv), opt->json, stdout, stderr);
-        rc = started ? 1 : 0;
+        rc = started ? -1 : 0;
     }
     se_metrics_stop(&srv);
     se_stop_signals_restore();

@@ -55,7 +55,11 @@ typedef struct server {
     struct se_metrics *metrics; /* --metrics (metrics.h); NULL without */
 } server;
 
-/* Why a connection ended. */
+/* Why a connection ended, seen from the echo side: the words of the
+ * server's records (JSON "outcome", the metrics' label). A verifying client
+ * or the load generator says how a session ended with an se_verdict
+ * (util/verdict.h); the faults the server injects on purpose are
+ * se_fault_kind (server.h). */
 typedef enum {
     OUTCOME_COMPLETE,
     OUTCOME_RESET,

@@ -32,6 +32,9 @@ class Tree:
         self.sanitize = self.cache.get('SOCKECHO_SANITIZE', 'OFF').upper() in (
             'ON', '1', 'TRUE', 'YES')
         self.exe_name = 'sockecho.exe' if self.windows else 'sockecho'
+        # Where libraries install, relative to the prefix (lib, or the
+        # multiarch lib/x86_64-linux-gnu).
+        self.libdir = self.cache.get('CMAKE_INSTALL_LIBDIR', 'lib')
 
     def install(self, prefix, destdir=None, timeout=60):
         """cmake --install of the build tree into PREFIX (under DESTDIR)."""

@@ -9,10 +9,10 @@ import subprocess
 import buildtree
 from harness import check
 
-COMMON = ['bin/{exe}', 'include/sockecho.h', 'lib/pkgconfig/sockecho.pc',
-          'lib/cmake/sockecho/sockechoConfig.cmake',
-          'lib/cmake/sockecho/sockechoConfigVersion.cmake',
-          'lib/cmake/sockecho/sockechoTargets.cmake',
+COMMON = ['bin/{exe}', 'include/sockecho.h', '{lib}/pkgconfig/sockecho.pc',
+          '{lib}/cmake/sockecho/sockechoConfig.cmake',
+          '{lib}/cmake/sockecho/sockechoConfigVersion.cmake',
+          '{lib}/cmake/sockecho/sockechoTargets.cmake',
           'share/doc/sockecho/README.md', 'share/doc/sockecho/LICENSE',
           'share/doc/sockecho/CHANGELOG.md', 'share/doc/sockecho/json.md',
           'share/doc/sockecho/ARCHITECTURE.md',
@@ -21,15 +21,17 @@ COMMON = ['bin/{exe}', 'include/sockecho.h', 'lib/pkgconfig/sockecho.pc',
           'share/doc/sockecho/contrib/systemd/sockecho.socket',
           'share/doc/sockecho/contrib/inetd/inetd.conf',
           'share/bash-completion/completions/sockecho']
-POSIX = ['lib/libsockecho.a', 'lib/libsockecho.so',
-         'share/man/man1/sockecho.1', 'share/man/man1/sockecho-client.1',
-         'share/man/man1/sockecho-server.1', 'share/man/man1/sockecho-bench.1']
-WINDOWS = ['bin/libsockecho.dll', 'lib/libsockecho.dll.a', 'lib/libsockecho.a']
+# Libraries in the build's LIBDIR (lib/x86_64-linux-gnu on a multiarch
+# system); man pages compressed.
+POSIX = ['{lib}/libsockecho.a', '{lib}/libsockecho.so',
+         'share/man/man1/sockecho.1.gz', 'share/man/man1/sockecho-client.1.gz',
+         'share/man/man1/sockecho-server.1.gz', 'share/man/man1/sockecho-bench.1.gz']
+WINDOWS = ['bin/libsockecho.dll', '{lib}/libsockecho.dll.a', '{lib}/libsockecho.a']
 
 
 def expected_files(tree):
-    files = [f.format(exe=tree.exe_name) for f in COMMON]
-    return files + (WINDOWS if tree.windows else POSIX)
+    return [f.format(exe=tree.exe_name, lib=tree.libdir)
+            for f in COMMON + (WINDOWS if tree.windows else POSIX)]
 
 
 def test_install_tree_is_complete_and_runs(ctx):
@@ -57,7 +59,7 @@ def test_install_honours_destdir(ctx):
           'the install wrote outside DESTDIR (/opt/sockecho-test exists)')
     # The pkg-config file finds its prefix from where it lies, so a staged
     # or moved tree still gives right paths.
-    with open(os.path.join(root, 'lib', 'pkgconfig', 'sockecho.pc')) as f:
+    with open(os.path.join(root, tree.libdir, 'pkgconfig', 'sockecho.pc')) as f:
         pc = f.read()
     check('prefix=${pcfiledir}/' in pc, 'sockecho.pc is not relocatable: %r', pc[:200])
 

@@ -36,7 +36,7 @@ def ready_to_run(ctx, tree, prefix, exe):
     if tree.windows:
         shutil.copy(os.path.join(prefix, 'bin', 'libsockecho.dll'), os.path.dirname(exe))
         return None
-    return {'LD_LIBRARY_PATH': os.path.join(prefix, 'lib')}
+    return {'LD_LIBRARY_PATH': os.path.join(prefix, tree.libdir)}
 
 
 def run_example(ctx, tree, prefix, exe):
@@ -66,7 +66,7 @@ def test_example_builds_with_pkg_config(ctx):
     if not shutil.which('pkg-config'):
         raise Skip('pkg-config is not installed')
     prefix = tree.install(ctx.tmp('prefix'))
-    env = dict(os.environ, PKG_CONFIG_LIBDIR=os.path.join(prefix, 'lib', 'pkgconfig'))
+    env = dict(os.environ, PKG_CONFIG_LIBDIR=os.path.join(prefix, tree.libdir, 'pkgconfig'))
     env.pop('PKG_CONFIG_PATH', None)
     flags = buildtree.run_cmd(['pkg-config', '--cflags', '--libs', 'sockecho'], env=env).split()
     check('-lsockecho' in flags, 'pkg-config --libs sockecho: %r', flags)
@@ -82,7 +82,7 @@ def test_example_builds_with_find_package(ctx):
     prefix = tree.install(ctx.tmp('prefix'))
     build = ctx.tmp('example-build')
     args = ['cmake', '-S', EXAMPLES_DIR, '-B', build, '-DCMAKE_BUILD_TYPE=Release',
-            '-Dsockecho_DIR=' + os.path.join(prefix, 'lib', 'cmake', 'sockecho'),
+            '-Dsockecho_DIR=' + os.path.join(prefix, tree.libdir, 'cmake', 'sockecho'),
             '-DCMAKE_C_FLAGS=' + ' '.join(['-Wall', '-Wextra', '-Werror'] + extra_flags(tree)),
             '-DCMAKE_EXE_LINKER_FLAGS=' + ' '.join(extra_flags(tree))]
     if tree.windows:
@@ -103,7 +103,7 @@ def test_static_library_links_alone(ctx):
     prefix = tree.install(ctx.tmp('prefix'))
     build = ctx.tmp('example-static')
     args = ['cmake', '-S', EXAMPLES_DIR, '-B', build, '-DSOCKECHO_LINK=static',
-            '-Dsockecho_DIR=' + os.path.join(prefix, 'lib', 'cmake', 'sockecho'),
+            '-Dsockecho_DIR=' + os.path.join(prefix, tree.libdir, 'cmake', 'sockecho'),
             '-DCMAKE_C_FLAGS=' + ' '.join(extra_flags(tree)),
             '-DCMAKE_EXE_LINKER_FLAGS=' + ' '.join(extra_flags(tree) +
                                                    (['-static'] if tree.windows else []))]

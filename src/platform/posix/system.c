@@ -16,9 +16,16 @@ static volatile sig_atomic_t stop_count;
 
 int se_platform_init(void)
 {
+#if !defined(HAVE_MSG_NOSIGNAL) && !defined(HAVE_SO_NOSIGPIPE)
     /* A send on a socket the peer reset must be an error, not a signal. */
-    signal(SIGPIPE, SIG_IGN);
+    se_sigpipe_ignore();
+#endif
     return 0;
+}
+
+void se_sigpipe_ignore(void)
+{
+    signal(SIGPIPE, SIG_IGN);
 }
 
 void se_platform_cleanup(void) {}

@@ -19,6 +19,8 @@ int se_platform_init(void)
     return 0;
 }
 
+void se_sigpipe_ignore(void) {}
+
 void se_platform_cleanup(void)
 {
     WSACleanup();

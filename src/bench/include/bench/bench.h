@@ -1,12 +1,13 @@
 /* `sockecho bench`: a verifying load generator. se_bench_run() resolves the
  * target, runs the chosen mode on one or more worker threads (one event loop
  * each), reports (human or JSON, per interval and at the end) and returns the
- * exit code of the run's verdict. */
+ * run's verdict. */
 #ifndef SOCKECHO_BENCH_H
 #define SOCKECHO_BENCH_H
 
 #include "platform/platform.h"
 #include "platform/sockopt.h"
+#include "util/verdict.h"
 
 #include <stdint.h>
 
@@ -48,6 +49,7 @@ typedef struct se_bench_options {
     const char *started;  /* RFC 3339 start time for the reports; NULL: none */
     int json;
     int quiet;                            /* no report: the exit code is the verdict */
+    int (*exit_code)(se_verdict);         /* the exit code the JSON record states for a verdict */
     int progress;                         /* live progress line on stderr */
     const char *metrics;                  /* --metrics ADDR:PORT as given; NULL: none */
     struct sockaddr_storage metrics_addr; /* ...parsed (the CLI does it) */
@@ -62,7 +64,9 @@ const char *se_bench_mode_name(se_bench_mode mode);
 int se_bench_mode_parse(const char *name, se_bench_mode *out);
 
 /* Runs the benchmark OPT describes (already validated), prints its reports on
- * stdout (progress on stderr) and returns the exit code (docs/bench.md). */
-int se_bench_run(const se_bench_options *opt);
+ * stdout (progress on stderr) and returns the run's verdict: its most
+ * serious error, error when it could not run, resolve when HOST did not
+ * resolve. */
+se_verdict se_bench_run(const se_bench_options *opt);
 
 #endif

@@ -42,8 +42,9 @@ void se_bench_proxy_text(const se_bench_options *o, char *buf, size_t size);
 /* Writes the merge R of several results as text to OUT. */
 void se_bench_report_merge_text(FILE *out, const se_bench_result *r);
 
-/* Writes the merge R as one JSON object of type "bench_merge" to OUT. */
-void se_bench_report_merge_json(FILE *out, const se_bench_result *r);
+/* Writes the merge R as one JSON object of type "bench_merge" to OUT,
+ * stating EXIT_CODE as its verdict's. */
+void se_bench_report_merge_json(FILE *out, const se_bench_result *r, int exit_code);
 
 /* Writes the "bench" record of a run that ended before it started (for
  * example HOST did not resolve): its settings, ERROR and VERDICT. */

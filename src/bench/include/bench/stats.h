@@ -5,23 +5,15 @@
 #define SOCKECHO_BENCH_STATS_H
 
 #include "util/histogram.h"
+#include "util/verdict.h"
 
 #include <stdint.h>
 
-/* Faults, in the order of their seriousness (the run's verdict is the first
- * one with a non-zero count). */
-typedef enum {
-    SE_FAULT_MISMATCH,
-    SE_FAULT_EXCESS,
-    SE_FAULT_TRUNCATED,
-    SE_FAULT_RESET,
-    SE_FAULT_TIMEOUT,
-    SE_FAULT_REFUSED,
-    SE_FAULT_CONNECT_FAILED,
-    SE_FAULT_TLS, /* a TLS handshake failed or a record was refused */
-    SE_FAULT_OTHER,
-    SE_FAULT_KINDS
-} se_fault;
+/* The verdicts a connection of the load generator can end with other than
+ * complete, in the order of their seriousness (the run's verdict is the
+ * first one with a non-zero count) and of the reports' "errors" members. */
+#define SE_BENCH_ERROR_KINDS 9
+extern const se_verdict se_bench_error_kinds[SE_BENCH_ERROR_KINDS];
 
 /* Latency phases. */
 typedef enum {
@@ -38,7 +30,7 @@ typedef struct se_bench_stats {
     uint64_t bytes_sent, bytes_received;
     uint64_t opened, complete, failed;    /* connections (sessions) */
     uint64_t tls_handshakes, tls_resumed; /* done in the measured window */
-    uint64_t faults[SE_FAULT_KINDS];      /* whole run */
+    uint64_t errors[SE_VERDICT_COUNT];    /* whole run: connections that ended so, by verdict */
     char first_error[256];                /* "" until a fault is described */
     se_histogram latency[SE_PHASES];
 } se_bench_stats;
@@ -53,11 +45,12 @@ void se_bench_stats_merge(se_bench_stats *into, const se_bench_stats *from);
 /* Empties S. */
 void se_bench_stats_reset(se_bench_stats *s);
 
-/* Sum of the fault counts. */
-uint64_t se_bench_fault_total(const se_bench_stats *s);
+/* Sum of the error counts. */
+uint64_t se_bench_error_total(const se_bench_stats *s);
 
-/* "mismatch", "excess", ..., "connect_failed", "other": static. */
-const char *se_fault_name(se_fault f);
+/* The name of verdict V's count in the reports: the verdict's name, but
+ * "connect_failed" for unreachable and "other" for error. Static. */
+const char *se_bench_error_name(se_verdict v);
 
 /* "rtt", "connect", "first_byte", "close", "session": static. */
 const char *se_phase_name(se_phase p);

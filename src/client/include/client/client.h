@@ -25,7 +25,11 @@ typedef struct se_client_options {
     uint64_t idle_timeout_ms;      /* 0: none */
     uint64_t drain_timeout_ms;     /* 0: none */
     uint64_t expect_trailer;       /* bytes of the server's --trailer after the echo */
-    FILE *log;                     /* connect attempts are logged here; NULL: not */
+    /* Optional (-v): each step worth a line (a connect attempt, a tunnel
+     * opened, the event backend's fallback), as one line of text without
+     * a newline; the owner prints it. */
+    void (*on_log)(void *arg, const char *line);
+    void *log_arg;
     /* Optional: each chunk of the echo as it arrives (the library's sink). */
     void (*on_echo)(void *arg, const char *data, size_t len);
     void *echo_arg;

@@ -57,11 +57,17 @@ typedef union se_sockaddr {
 /* Longest text se_addr_format() produces: "[v6-address%scope]:65535". */
 #define SE_ADDRSTRLEN 72
 
-/* Starts the socket library (WSAStartup 2.2; on POSIX, ignores SIGPIPE).
- * Returns 0 or an SE_E* code. Pair each successful call with
- * se_platform_cleanup(). */
+/* Starts the socket library (WSAStartup 2.2). Sends never raise SIGPIPE
+ * (MSG_NOSIGNAL or SO_NOSIGPIPE); only where the system has neither does it
+ * ignore SIGPIPE for the process. Returns 0 or an SE_E* code. Pair each
+ * successful call with se_platform_cleanup(). */
 int se_platform_init(void);
 void se_platform_cleanup(void);
+
+/* Ignores SIGPIPE for the whole process, so that a write to a closed pipe
+ * (standard output) fails with EPIPE: a program's choice, never the
+ * library's. Nothing on Windows. */
+void se_sigpipe_ignore(void);
 
 /* Opens a non-blocking, close-on-exec (non-inheritable) stream socket of
  * FAMILY into *OUT. The caller owns the socket and releases it with

@@ -69,7 +69,7 @@ typedef struct se_server_options {
 
 /* Runs the server until --once is done or a stop signal has been handled.
  * Prints its own lines (listening, per connection, statistics, errors).
- * Returns the process exit code: 0, or 1 when it could not run. */
+ * Returns 0, or -1 when it could not run (the reason printed). */
 int se_server_run(const se_server_options *opt);
 
 #endif

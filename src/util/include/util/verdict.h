@@ -1,13 +1,13 @@
-/* How a verified echo session ended: one vocabulary for the client, the
- * load generator and the library. */
+/* How a verified echo session or connection ended: one vocabulary for the
+ * client, the load generator (its error counts are kept per verdict) and
+ * the library. The process exit code of each is the CLI's (cli/exit_code.h);
+ * usage errors are the CLI's too and never a verdict. */
 #ifndef SOCKECHO_UTIL_VERDICT_H
 #define SOCKECHO_UTIL_VERDICT_H
 
-/* Verdicts, in the order of their exit codes (se_verdict_exit_code). */
 typedef enum {
     SE_VERDICT_COMPLETE,
-    SE_VERDICT_ERROR,
-    SE_VERDICT_USAGE,
+    SE_VERDICT_ERROR, /* a local failure: memory, descriptors, a file */
     SE_VERDICT_RESOLVE,
     SE_VERDICT_REFUSED,
     SE_VERDICT_UNREACHABLE,
@@ -22,14 +22,12 @@ typedef enum {
     SE_VERDICT_PROXY_UNREACHABLE,
     SE_VERDICT_PROXY_REFUSED,
     SE_VERDICT_PROXY_AUTH,
-    SE_VERDICT_TLS,        /* the TLS handshake failed or the peer was rejected */
-    SE_VERDICT_INTERRUPTED /* the owner stopped the session (Ctrl-C): exit 130 */
+    SE_VERDICT_TLS,         /* the TLS handshake failed or the peer was rejected */
+    SE_VERDICT_INTERRUPTED, /* the owner stopped the session (Ctrl-C) */
+    SE_VERDICT_COUNT
 } se_verdict;
 
 /* "complete", "mismatch", ...: static. */
 const char *se_verdict_name(se_verdict v);
-
-/* The process exit code documented for V. */
-int se_verdict_exit_code(se_verdict v);
 
 #endif
