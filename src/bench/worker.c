@@ -227,9 +227,19 @@ static void connect_slot(se_bench_conn *bc)
     w->connecting++;
 }
 
+/* With --count in a mode that starts a session per slot again and again:
+ * nonzero when the IN_FLIGHT sessions already make up what is left to count
+ * (outside the measured window nothing counts, so nothing is held back). */
+static int count_in_flight(const se_bench_worker *w, size_t in_flight)
+{
+    return w->ops->reconnect && w->count_limit && in_window(w, se_now_ns()) &&
+           w->count_done + in_flight >= w->count_limit;
+}
+
 static void open_more(se_bench_worker *w)
 {
-    while (!w->stopping && w->unstarted > 0 && w->connecting < MAX_CONNECTING) {
+    while (!w->stopping && w->unstarted > 0 && w->connecting < MAX_CONNECTING &&
+           !count_in_flight(w, w->active)) {
         se_bench_conn *bc = &w->slots[w->nslots - w->unstarted--];
         bc->in_use = 1;
         w->active++;
@@ -242,7 +252,7 @@ static void on_restart(se_loop *loop, se_deferred *d)
     (void)loop;
     se_bench_conn *bc = se_deferred_data(d);
     se_bench_worker *w = bc->w;
-    if (w->stopping) {
+    if (w->stopping || count_in_flight(w, w->active - 1)) {
         bc->in_use = 0;
         w->active--;
         check_done(w);

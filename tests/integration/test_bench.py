@@ -126,6 +126,19 @@ def test_sessions(ctx):
               obj['bytes_received'])
 
 
+def test_sessions_count_below_concurrency(ctx):
+    """--count 5 with 32 sessions in flight: no more sessions are opened
+    than are counted (no sessions beyond the count run unmeasured)."""
+    with _server(ctx) as server:
+        res = _bench(ctx, server.port, ['--mode', 'sessions', '--concurrency', 32,
+                                        '-s', 14, '-n', 5, '-d', '10s'])
+        obj = _final(res)
+        _clean(res, obj)
+        conns = obj['connections']
+        check(obj['sessions'] == 5 and conns['opened'] == 5 and conns['complete'] == 5,
+              'sessions %r, connections %r', obj['sessions'], conns)
+
+
 def test_bulk(ctx):
     with _server(ctx) as server:
         size = _conns(ctx, 32 << 20, 8 << 20)
