@@ -4,12 +4,13 @@
  * progress line, and serves --metrics; at the end, merge and report. */
 #include "bench/bench.h"
 
-#include "bench/report.h"
 #include "metrics.h"
 #include "conn/proxy_url.h"
 #include "window.h"
 #include "worker.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,23 @@ static const char *const mode_names[] = {
 const char *se_bench_mode_name(se_bench_mode mode)
 {
     return mode_names[mode];
+}
+
+se_verdict se_bench_verdict(const se_bench_stats *stats)
+{
+    for (int i = 0; i < SE_BENCH_ERROR_KINDS; i++)
+        if (stats->errors[se_bench_error_kinds[i]])
+            return se_bench_error_kinds[i];
+    return SE_VERDICT_COMPLETE;
+}
+
+int se_bench_phase_applies(se_bench_mode m, se_phase p)
+{
+    if (p == SE_PHASE_CONNECT)
+        return 1;
+    if (p == SE_PHASE_RTT)
+        return m == SE_BENCH_RR || m == SE_BENCH_RATE;
+    return m == SE_BENCH_SESSIONS;
 }
 
 int se_bench_mode_parse(const char *name, se_bench_mode *out)
@@ -50,14 +68,34 @@ typedef struct bench_run {
     se_timer interval_timer, progress_timer;
     uint64_t last_interval_ns, next_interval_ns;
     se_bench_stats *total, *interval;
-    se_bench_progress_mark mark;
-    int progress_shown;
     se_http_responder *metrics; /* --metrics; NULL: none */
 } bench_run;
 
-static void fail(const char *what, int err)
+/* Says one line through OPT's events (printf-style). */
+static void say(const se_bench_options *opt, const char *fmt, ...)
 {
-    fprintf(stderr, "sockecho bench: %s: %s\n", what, se_strerror(err));
+    if (!opt->events || !opt->events->log)
+        return;
+    char line[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    opt->events->log(opt->events->arg, line);
+}
+
+/* The run ends before it began: VERDICT, because of WHY. */
+static void failed_early(const se_bench_options *opt, se_verdict verdict, const char *why)
+{
+    if (opt->events && opt->events->failed)
+        opt->events->failed(opt->events->arg, verdict, why);
+}
+
+static void report_interval(bench_run *r, double t_s, double interval_s, uint64_t open)
+{
+    const se_bench_events *ev = r->opt->events;
+    if (ev && ev->interval)
+        ev->interval(ev->arg, r->interval, t_s, interval_s, open);
 }
 
 static double seconds_between(uint64_t from_ns, uint64_t to_ns)
@@ -97,27 +135,24 @@ static void on_interval(se_loop *loop, se_timer *t)
     bench_run *r = se_timer_data(t);
     uint64_t now = se_now_ns();
     uint64_t open = collect(r);
-    if (r->progress_shown)
-        se_bench_progress_clear(stderr);
-    se_bench_report_interval(stdout, r->opt, r->interval,
-                             seconds_between(r->shared.measure_start_ns, now),
-                             seconds_between(r->last_interval_ns, now), open, r->opt->json);
+    report_interval(r, seconds_between(r->shared.measure_start_ns, now),
+                    seconds_between(r->last_interval_ns, now), open);
     se_bench_stats_reset(r->interval);
     r->last_interval_ns = now;
     r->next_interval_ns += r->opt->interval_ms * 1000000;
     if (r->next_interval_ns <= r->shared.end_ns &&
         se_timer_start(loop, t, ms_until(r->next_interval_ns)) != 0)
-        fail("cannot schedule the next interval", SE_ENOMEM);
+        say(r->opt, "cannot schedule the next interval: %s", se_strerror(SE_ENOMEM));
 }
 
 static void on_progress(se_loop *loop, se_timer *t)
 {
     bench_run *r = se_timer_data(t);
     uint64_t open = collect(r);
-    se_bench_report_progress(stderr, r->opt, r->total,
-                             seconds_between(r->shared.measure_start_ns, se_now_ns()), &r->mark,
-                             open);
-    r->progress_shown = 1;
+    const se_bench_events *ev = r->opt->events;
+    if (ev && ev->progress)
+        ev->progress(ev->arg, r->total, seconds_between(r->shared.measure_start_ns, se_now_ns()),
+                     open);
     (void)se_timer_start(loop, t, PROGRESS_MS);
 }
 
@@ -148,9 +183,7 @@ static int start_metrics(bench_run *r)
     if (err) {
         char why[300];
         snprintf(why, sizeof why, "cannot serve metrics on %s: %s", opt->metrics, se_strerror(err));
-        fprintf(stderr, "sockecho bench: %s\n", why);
-        if (opt->json)
-            se_bench_report_error_json(stdout, opt, SE_VERDICT_ERROR, why);
+        failed_early(opt, SE_VERDICT_ERROR, why);
     }
     return err;
 }
@@ -211,7 +244,7 @@ static int start_workers(bench_run *r)
         if (!err && (err = se_thread_start(&r->threads[i], se_bench_worker_main, w)) != 0)
             se_bench_worker_free(w);
         if (err) {
-            fail("cannot start a worker thread", err);
+            say(r->opt, "cannot start a worker thread: %s", se_strerror(err));
             if (r->locks[i])
                 se_mutex_destroy(r->locks[i]);
             r->locks[i] = NULL;
@@ -242,7 +275,7 @@ static int wait_for_workers(bench_run *r)
     if (err) {
         /* Without a loop, still end the workers. */
         request_stop(r);
-        fail("cannot wait for the workers", err);
+        say(r->opt, "cannot wait for the workers: %s", se_strerror(err));
     }
     stop_waiting(r);
     return err;
@@ -261,18 +294,15 @@ static se_verdict finish(bench_run *r, int failed)
             window_end = w->window_end_ns;
         open_peak += w->open_peak;
         if (w->error) {
-            fprintf(stderr, "sockecho bench: thread %u: %s\n", i, se_strerror(w->error));
+            say(r->opt, "thread %u: %s", i, se_strerror(w->error));
             failed = 1;
         }
     }
     collect(r);
-    if (r->progress_shown)
-        se_bench_progress_clear(stderr);
     /* The last (possibly partial) interval of the measured window. */
     if (r->interval && window_end > r->last_interval_ns + 1000000)
-        se_bench_report_interval(stdout, r->opt, r->interval,
-                                 seconds_between(r->shared.measure_start_ns, window_end),
-                                 seconds_between(r->last_interval_ns, window_end), 0, r->opt->json);
+        report_interval(r, seconds_between(r->shared.measure_start_ns, window_end),
+                        seconds_between(r->last_interval_ns, window_end), 0);
     for (unsigned i = 0; i < r->started; i++) {
         se_bench_worker_free(&r->workers[i]);
         if (r->locks[i])
@@ -287,11 +317,8 @@ static se_verdict finish(bench_run *r, int failed)
                             se_bench_verdict(r->total)};
     if (failed && sum.verdict == SE_VERDICT_COMPLETE)
         sum.verdict = SE_VERDICT_ERROR;
-    if (r->opt->json)
-        se_bench_report_json(stdout, &sum);
-    else
-        se_bench_report_text(stdout, &sum);
-    fflush(stdout);
+    if (r->opt->events && r->opt->events->done)
+        r->opt->events->done(r->opt->events->arg, &sum);
     return sum.verdict;
 }
 
@@ -302,14 +329,14 @@ static se_verdict run_workers(bench_run *r)
     if (!err && (err = se_async_init(r->loop, &r->worker_done, on_worker_done, r)) == 0)
         err = se_async_init(r->loop, &r->stop_signal, on_stop_signal, r);
     if (err) {
-        fail("cannot start the event loop", err);
+        say(r->opt, "cannot start the event loop: %s", se_strerror(err));
         if (r->loop)
             se_loop_free(r->loop); /* the handles die with it: nothing was sent yet */
         return SE_VERDICT_ERROR;
     }
     if (se_loop_fallback(r->loop))
-        fprintf(stderr, "sockecho bench: event backend: %s (%s)\n", se_loop_backend_name(r->loop),
-                se_loop_fallback(r->loop));
+        say(opt, "event backend: %s (%s)", se_loop_backend_name(r->loop),
+            se_loop_fallback(r->loop));
     r->shared.done = &r->worker_done;
     se_bench_window_plan(&r->window, opt, se_now_ns(), se_wall_ns());
     r->shared.measure_start_ns = r->window.start_ns;
@@ -358,11 +385,11 @@ static int prepare(bench_run *r, const struct addrinfo *list)
         r->interval = se_bench_stats_new();
     if (!r->workers || !r->locks || !r->threads || !r->total ||
         (opt->interval_ms && !r->interval)) {
-        fail("cannot start", SE_ENOMEM);
+        say(r->opt, "cannot start: %s", se_strerror(SE_ENOMEM));
         return SE_ENOMEM;
     }
     if ((err = se_stream_window_init(&r->shared.window, opt->seed)) != 0) {
-        fail("cannot start", err);
+        say(r->opt, "cannot start: %s", se_strerror(err));
         return err;
     }
     return 0;
@@ -388,9 +415,7 @@ static se_verdict resolve(const se_bench_options *opt, const char *what, const c
         return SE_VERDICT_COMPLETE;
     char why[300];
     snprintf(why, sizeof why, "cannot resolve %s%s: %s", what, host, se_strerror(err));
-    fprintf(stderr, "sockecho bench: %s\n", why);
-    if (opt->json)
-        se_bench_report_error_json(stdout, opt, SE_VERDICT_RESOLVE, why);
+    failed_early(opt, SE_VERDICT_RESOLVE, why);
     return SE_VERDICT_RESOLVE;
 }
 

@@ -1,7 +1,6 @@
 /* bench --metrics; see metrics.h and docs/metrics.md for the names. */
 #include "metrics.h"
 
-#include "bench/report.h"
 #include "metrics/exposition.h"
 
 #include <stdio.h>
@@ -14,11 +13,13 @@ int se_bench_metrics_listen(const se_bench_options *opt, se_socket *out)
         return err;
     struct sockaddr_storage local;
     char host[SE_ADDRSTRLEN];
-    if (!opt->quiet && se_socket_local_address(*out, &local) == 0) {
+    if (!opt->quiet && opt->events && opt->events->log &&
+        se_socket_local_address(*out, &local) == 0) {
         se_addr_host((struct sockaddr *)&local, host, sizeof host);
-        fprintf(stderr, "sockecho bench: metrics on %s %d\n", host,
-                se_addr_port((struct sockaddr *)&local));
-        fflush(stderr);
+        char line[SE_ADDRSTRLEN + 32];
+        snprintf(line, sizeof line, "metrics on %s %d", host,
+                 se_addr_port((struct sockaddr *)&local));
+        opt->events->log(opt->events->arg, line);
     }
     return 0;
 }

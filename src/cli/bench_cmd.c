@@ -2,7 +2,7 @@
  * parsed and checked, bad combinations included, before anything touches the
  * network. */
 #include "bench/bench.h"
-#include "bench/report.h"
+#include "cli/bench_report.h"
 #include "bench/source.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -503,8 +503,11 @@ int se_cmd_bench(int argc, char **argv)
         se_tls_config_free(tls_config);
         return 1;
     }
+    se_bench_output output;
+    se_bench_events events;
+    se_bench_output_init(&output, &events, &opt);
+    opt.events = &events;
     /* Windows' getaddrinfo needs the socket library. */
-    opt.exit_code = se_exit_code;
     if (opt.metrics && se_http_parse_listen_addr(opt.metrics, &opt.metrics_addr, err, sizeof err))
         rc = se_usage_error("--metrics: %s", err);
     else

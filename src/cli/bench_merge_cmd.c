@@ -1,7 +1,7 @@
 /* `sockecho bench merge FILE...`: combines the JSON results of several bench
  * runs (one file each, or NDJSON on standard input with "-") into one
  * report, with percentiles from the merged histograms. */
-#include "bench/report.h"
+#include "cli/bench_report.h"
 #include "bench/result.h"
 #include "cli/commands.h"
 #include "cli/options.h"

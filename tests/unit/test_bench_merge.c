@@ -1,7 +1,7 @@
 /* bench merge: results written as JSON, read back and merged, equal the
  * results of the pooled samples; incompatible results are refused. Also the
  * JSON reader and RFC 3339 times it relies on. */
-#include "bench/report.h"
+#include "cli/bench_report.h"
 #include "bench/result.h"
 #include "test.h"
 #include "util/json_read.h"
@@ -18,12 +18,6 @@ static uint64_t next_random(uint64_t *state)
     return *state >> 17;
 }
 
-/* The exit code a record states (the CLI's mapping; any will do here). */
-static int exit_code_of(se_verdict v)
-{
-    return (int)v;
-}
-
 /* Writes STATS as a bench JSON record (mode rr, 64-byte messages) and reads
  * it back into R. Returns 0 on success. */
 static int roundtrip(const se_bench_stats *stats, se_bench_mode mode, uint64_t size,
@@ -38,7 +32,6 @@ static int roundtrip(const se_bench_stats *stats, se_bench_mode mode, uint64_t s
     opt.conns = 4;
     opt.size = size;
     opt.duration_ms = 1000;
-    opt.exit_code = exit_code_of;
     se_bench_summary sum = {&opt, stats, 1.0, T0, T0 + 1000000000u, 4, se_bench_verdict(stats)};
     FILE *f = tmpfile();
     if (!f)

@@ -7,6 +7,7 @@
 
 #include "platform/platform.h"
 #include "platform/sockopt.h"
+#include "bench/stats.h"
 #include "util/verdict.h"
 
 #include <stdint.h>
@@ -49,13 +50,51 @@ typedef struct se_bench_options {
     const char *started;  /* RFC 3339 start time for the reports; NULL: none */
     int json;
     int quiet;                            /* no report: the exit code is the verdict */
-    int (*exit_code)(se_verdict);         /* the exit code the JSON record states for a verdict */
     int progress;                         /* live progress line on stderr */
     const char *metrics;                  /* --metrics ADDR:PORT as given; NULL: none */
     struct sockaddr_storage metrics_addr; /* ...parsed (the CLI does it) */
     struct se_tls_config *tls;  /* TLS on every connection (conn/tls_config.h); NULL: none */
     const char *tls_servername; /* the name verified and sent as SNI; NULL: host */
+    const struct se_bench_events *events; /* what the run reports; NULL: nothing */
 } se_bench_options;
+
+/* What a run found, for its final report. */
+typedef struct se_bench_summary {
+    const se_bench_options *opt;
+    const se_bench_stats *stats; /* the whole run */
+    double elapsed_s;            /* the measured window */
+    uint64_t window_start_ns;    /* wall clock, ns since the epoch */
+    uint64_t window_end_ns;
+    uint64_t open_peak;
+    se_verdict verdict;
+} se_bench_summary;
+
+/* What a run reports while it runs and when it ends; the caller (the CLI)
+ * formats it. Every member but ARG may be NULL. Called on the thread that
+ * called se_bench_run(). */
+typedef struct se_bench_events {
+    void *arg;
+    /* A line worth saying on its own (the event backend's fallback, the
+     * metrics address, a local error), without a newline. */
+    void (*log)(void *arg, const char *line);
+    /* Every --interval: STATS of the interval that ended T_S seconds into
+     * the measured window and lasted INTERVAL_S, OPEN connections open. */
+    void (*interval)(void *arg, const se_bench_stats *stats, double t_s, double interval_s,
+                     uint64_t open);
+    /* Every second while OPT->progress: the totals so far. */
+    void (*progress)(void *arg, const se_bench_stats *total, double t_s, uint64_t open);
+    /* The run ended: its summary. */
+    void (*done)(void *arg, const se_bench_summary *summary);
+    /* The run ended before it began (HOST did not resolve, ...): VERDICT
+     * and WHY. */
+    void (*failed)(void *arg, se_verdict verdict, const char *why);
+} se_bench_events;
+
+/* The verdict of a run with STATS: its most serious error, or complete. */
+se_verdict se_bench_verdict(const se_bench_stats *stats);
+
+/* Whether mode M measures latency phase P (its reports show only those). */
+int se_bench_phase_applies(se_bench_mode m, se_phase p);
 
 /* "rr", "rate", ...: static. */
 const char *se_bench_mode_name(se_bench_mode mode);
@@ -63,10 +102,9 @@ const char *se_bench_mode_name(se_bench_mode mode);
 /* Parses a mode name into *OUT. Returns 0, or -1 for an unknown name. */
 int se_bench_mode_parse(const char *name, se_bench_mode *out);
 
-/* Runs the benchmark OPT describes (already validated), prints its reports on
- * stdout (progress on stderr) and returns the run's verdict: its most
- * serious error, error when it could not run, resolve when HOST did not
- * resolve. */
+/* Runs the benchmark OPT describes (already validated), reports through
+ * OPT->events and returns the run's verdict: its most serious error, error
+ * when it could not run, resolve when HOST did not resolve. */
 se_verdict se_bench_run(const se_bench_options *opt);
 
 #endif

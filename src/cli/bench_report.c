@@ -1,5 +1,7 @@
-/* Bench reports; see report.h and docs/bench.md for the formats. */
-#include "bench/report.h"
+/* Bench reports; see bench_report.h and docs/bench.md for the formats. */
+#include "cli/bench_report.h"
+
+#include "exit_code.h"
 
 #include "conn/proxy_url.h"
 #include "util/json.h"
@@ -10,26 +12,9 @@
 
 #define MIB (1024.0 * 1024.0)
 
-se_verdict se_bench_verdict(const se_bench_stats *stats)
-{
-    for (int i = 0; i < SE_BENCH_ERROR_KINDS; i++)
-        if (stats->errors[se_bench_error_kinds[i]])
-            return se_bench_error_kinds[i];
-    return SE_VERDICT_COMPLETE;
-}
-
 static int counts_requests(se_bench_mode m)
 {
     return m == SE_BENCH_RR || m == SE_BENCH_RATE;
-}
-
-int se_bench_phase_applies(se_bench_mode m, se_phase p)
-{
-    if (p == SE_PHASE_CONNECT)
-        return 1;
-    if (p == SE_PHASE_RTT)
-        return counts_requests(m);
-    return m == SE_BENCH_SESSIONS;
 }
 
 /* Completed messages or sessions, whichever the mode counts (0 for others). */
@@ -252,7 +237,7 @@ void se_bench_report_json(FILE *out, const se_bench_summary *sum)
     } else {
         se_json_null(&j, "tls");
     }
-    json_tail(&j, o->mode, s, sum->open_peak, sum->verdict, o->exit_code(sum->verdict));
+    json_tail(&j, o->mode, s, sum->open_peak, sum->verdict, se_exit_code(sum->verdict));
 }
 
 /* ---- text ---- */
@@ -506,4 +491,69 @@ void se_bench_report_error_json(FILE *out, const se_bench_options *o, se_verdict
         .opt = o, .stats = none, .window_start_ns = now, .window_end_ns = now, .verdict = verdict};
     se_bench_report_json(out, &sum);
     free(none);
+}
+
+/* ---- the run's events ---- */
+
+static void clear_progress(se_bench_output *o)
+{
+    if (o->progress_shown)
+        se_bench_progress_clear(stderr);
+    o->progress_shown = 0;
+}
+
+static void on_log(void *arg, const char *line)
+{
+    se_bench_output *o = arg;
+    clear_progress(o);
+    fprintf(stderr, "sockecho bench: %s\n", line);
+    fflush(stderr);
+}
+
+static void on_interval(void *arg, const se_bench_stats *stats, double t_s, double interval_s,
+                        uint64_t open)
+{
+    se_bench_output *o = arg;
+    clear_progress(o);
+    se_bench_report_interval(stdout, o->opt, stats, t_s, interval_s, open, o->opt->json);
+}
+
+static void on_progress(void *arg, const se_bench_stats *total, double t_s, uint64_t open)
+{
+    se_bench_output *o = arg;
+    se_bench_report_progress(stderr, o->opt, total, t_s, &o->mark, open);
+    o->progress_shown = 1;
+}
+
+static void on_done(void *arg, const se_bench_summary *summary)
+{
+    se_bench_output *o = arg;
+    clear_progress(o);
+    if (o->opt->json)
+        se_bench_report_json(stdout, summary);
+    else
+        se_bench_report_text(stdout, summary);
+    fflush(stdout);
+}
+
+static void on_failed(void *arg, se_verdict verdict, const char *why)
+{
+    se_bench_output *o = arg;
+    on_log(o, why);
+    if (o->opt->json)
+        se_bench_report_error_json(stdout, o->opt, verdict, why);
+}
+
+void se_bench_output_init(se_bench_output *out, se_bench_events *events,
+                          const se_bench_options *opt)
+{
+    memset(out, 0, sizeof *out);
+    out->opt = opt;
+    memset(events, 0, sizeof *events);
+    events->arg = out;
+    events->log = on_log;
+    events->interval = on_interval;
+    events->progress = on_progress;
+    events->done = on_done;
+    events->failed = on_failed;
 }

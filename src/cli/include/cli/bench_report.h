@@ -1,7 +1,8 @@
-/* Bench output: the final report (human or one JSON object), interval
- * reports (a line or one JSON object each) and the live progress line. */
-#ifndef SOCKECHO_BENCH_REPORT_H
-#define SOCKECHO_BENCH_REPORT_H
+/* The bench's output, formatted by the CLI from the run's events: the final
+ * report (human or one JSON object), interval reports (a line or one JSON
+ * object each), the live progress line and log lines. */
+#ifndef SOCKECHO_CLI_BENCH_REPORT_H
+#define SOCKECHO_CLI_BENCH_REPORT_H
 
 #include "bench/bench.h"
 #include "bench/result.h"
@@ -9,22 +10,6 @@
 #include "util/verdict.h"
 
 #include <stdio.h>
-
-typedef struct se_bench_summary {
-    const se_bench_options *opt;
-    const se_bench_stats *stats; /* the whole run */
-    double elapsed_s;            /* the measured window */
-    uint64_t window_start_ns;    /* wall clock, ns since the epoch */
-    uint64_t window_end_ns;
-    uint64_t open_peak;
-    se_verdict verdict;
-} se_bench_summary;
-
-/* The verdict of a run with STATS: its most serious fault, or complete. */
-se_verdict se_bench_verdict(const se_bench_stats *stats);
-
-/* Whether mode M measures latency phase P (its reports show only those). */
-int se_bench_phase_applies(se_bench_mode m, se_phase p);
 
 /* Writes the run's one-line description ("sockecho bench: rr HOST port P,
  * N connections, ...") to OUT. */
@@ -71,5 +56,17 @@ void se_bench_report_progress(FILE *out, const se_bench_options *opt, const se_b
 
 /* Erases the progress line. */
 void se_bench_progress_clear(FILE *out);
+
+/* The CLI's side of a run's events: reports on stdout, log lines and the
+ * progress line on stderr. */
+typedef struct se_bench_output {
+    const se_bench_options *opt;
+    se_bench_progress_mark mark;
+    int progress_shown; /* a progress line is on the terminal */
+} se_bench_output;
+
+/* Points EVENTS at OUT, which prints what a run of OPT reports. */
+void se_bench_output_init(se_bench_output *out, se_bench_events *events,
+                          const se_bench_options *opt);
 
 #endif
