@@ -4,51 +4,50 @@
  * counts. */
 #include "worker.h"
 
-/* Generated in slices of this size... */
+/* Sent in slices of this size. */
 #define CHUNK (64 * 1024)
-/* ...while no more than this waits in the send queue... */
-#define SEND_HIGH_WATER (256 * 1024)
-/* ...and at most this much per call before letting reads run. */
-#define PUMP_BUDGET (1024 * 1024)
+
+/* The pump's producer: the next slice of the stream, or the half-close
+ * after --bytes. */
+static long send_next(void *arg, size_t max)
+{
+    se_bench_conn *bc = arg;
+    uint64_t target = bc->w->opt->bytes;
+    if (bc->finishing)
+        return 0;
+    if (target && bc->sent >= target) {
+        bc->finishing = 1;
+        (void)se_bench_half_close(bc);
+        return 0;
+    }
+    uint64_t n = max < CHUNK ? max : CHUNK;
+    if (target && target - bc->sent < n)
+        n = target - bc->sent;
+    return se_bench_send(bc, n) == 0 ? (long)n : -1;
+}
+
+static void pump_failed(void *arg, int err)
+{
+    (void)err;
+    se_bench_conn *bc = arg;
+    se_conn_abort(bc->conn);
+}
 
 static void pump(se_bench_conn *bc)
 {
-    uint64_t target = bc->w->opt->bytes;
-    uint64_t budget = PUMP_BUDGET;
-    while (!bc->finishing && se_conn_pending(bc->conn) < SEND_HIGH_WATER) {
-        if (target && bc->sent >= target) {
-            bc->finishing = 1;
-            (void)se_bench_half_close(bc);
-            return;
-        }
-        if (budget == 0) {
-            if (se_timer_start(bc->w->loop, &bc->timer, 0) != 0)
-                se_conn_abort(bc->conn);
-            return;
-        }
-        uint64_t n = target && target - bc->sent < CHUNK ? target - bc->sent : CHUNK;
-        if (se_bench_send(bc, n) != 0)
-            return;
-        budget = n < budget ? budget - n : 0;
-    }
-}
-
-static void on_timer(se_loop *loop, se_timer *t)
-{
-    (void)loop;
-    pump(se_timer_data(t));
+    se_pump_run(&bc->pump, bc->conn);
 }
 
 static void start(se_bench_conn *bc)
 {
-    se_timer_init(&bc->timer, on_timer, bc);
+    se_pump_init(&bc->pump, send_next, pump_failed, bc);
     if (!bc->w->stopping)
         pump(bc);
 }
 
 static void finish(se_bench_conn *bc)
 {
-    se_timer_stop(bc->w->loop, &bc->timer);
+    se_pump_stop(&bc->pump, bc->w->loop);
     (void)se_bench_half_close(bc);
 }
 

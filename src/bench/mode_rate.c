@@ -10,9 +10,8 @@
 
 #include <stdlib.h>
 
-/* No more messages are queued while this much waits to be sent... */
-#define SEND_HIGH_WATER (256 * 1024)
-/* ...or while this many are unanswered (the size of the send-time ring). */
+/* No more messages are queued while SE_PUMP_HIGH_WATER waits to be sent, or
+ * while this many are unanswered (the size of the send-time ring). */
 #define MAX_OUTSTANDING 64
 /* The loop's timers are whole milliseconds and may wake up to a millisecond
  * late: they are armed a millisecond early, and a message due within SLACK_NS
@@ -42,7 +41,7 @@ static void send_due(se_bench_conn *bc)
     size_t pending = se_conn_pending(bc->conn);
     /* At least one message when nothing waits, however large. */
     while (k - done < MAX_OUTSTANDING && intended_ns(bc, k) <= horizon &&
-           (pending + (k - bc->msgs_sent) * size < SEND_HIGH_WATER ||
+           (pending + (k - bc->msgs_sent) * size < SE_PUMP_HIGH_WATER ||
             (k == bc->msgs_sent && pending == 0))) {
         uint64_t due = intended_ns(bc, k);
         sent_at[k % MAX_OUTSTANDING] = due < now ? due : now;

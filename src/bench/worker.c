@@ -4,6 +4,7 @@
 
 #include "conn/proxy_filter.h"
 #include "conn/tunnel_filter.h"
+#include "util/mismatch.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -266,6 +267,7 @@ static void slot_ended(se_bench_conn *bc)
 {
     se_bench_worker *w = bc->w;
     se_timer_stop(w->loop, &bc->timer);
+    se_pump_stop(&bc->pump, w->loop);
     if (w->ops->reconnect && !w->stopping) {
         se_loop_defer(w->loop, &bc->restart, on_restart, bc);
         return;
@@ -339,14 +341,11 @@ static void on_read(se_conn *conn, const char *data, size_t len)
     uint64_t outstanding = bc->sent - bc->received;
     size_t comparable = len < outstanding ? len : (size_t)outstanding;
     const char *expect = se_stream_at(&w->shared->window, bc->origin, bc->received);
-    if (memcmp(expect, data, comparable) != 0) {
-        size_t i = 0;
-        while (expect[i] == data[i])
-            i++;
+    se_mismatch m;
+    if (se_mismatch_find(expect, data, comparable, bc->received, &m)) {
         record_fault(bc, SE_VERDICT_MISMATCH,
                      "mismatch at byte %llu (sent 0x%02x, received 0x%02x)",
-                     (unsigned long long)(bc->received + i), (unsigned char)expect[i],
-                     (unsigned char)data[i]);
+                     (unsigned long long)m.offset, m.expected, m.received);
         se_conn_abort(conn);
         return;
     }
@@ -574,7 +573,8 @@ static void run(se_bench_worker *w)
     se_timer_init(&w->tick_timer, on_tick, w);
     for (size_t i = 0; i < w->nslots; i++) {
         w->slots[i].w = w;
-        se_timer_init(&w->slots[i].timer, NULL, &w->slots[i]); /* a mode sets its callback */
+        se_timer_init(&w->slots[i].timer, NULL, &w->slots[i]);     /* a mode sets its callback */
+        se_pump_init(&w->slots[i].pump, NULL, NULL, &w->slots[i]); /* bulk sets its producer */
     }
     int err = se_timer_start(w->loop, &w->end_timer, ms_until(w->shared->end_ns));
     if (!err)

@@ -9,8 +9,9 @@
 #include "bench/bench.h"
 #include "bench/source.h"
 #include "bench/stats.h"
-#include "bench/stream.h"
+#include "util/stream.h"
 #include "conn/conn.h"
+#include "conn/pump.h"
 #include "conn/tls_filter.h"
 #include "conn/tunnel.h"
 
@@ -51,7 +52,8 @@ struct se_bench_conn {
     uint64_t rate_origin_ns;
     int rate_blocked;
     void *mode_buf; /* a mode's buffer for this slot: allocated once, freed with the worker */
-    se_timer timer; /* rate: next message due; bulk: resume sending */
+    se_timer timer; /* rate: next message due */
+    se_pump pump;   /* bulk: the sender */
     se_deferred restart;
 };
 

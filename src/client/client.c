@@ -4,6 +4,7 @@
 #include "conn/conn.h"
 #include "conn/proxy_filter.h"
 #include "conn/resolver.h"
+#include "conn/pump.h"
 #include "conn/tls_filter.h"
 #include "conn/tunnel_filter.h"
 #include "util/pattern.h"
@@ -13,12 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Payload is generated in chunks of this size... */
-#define SE_CHUNK (64 * 1024)
-/* ...and no more is generated while this much waits in the send queue. */
-#define SE_SEND_HIGH_WATER (256 * 1024)
-/* Bytes one pump call may hand to the kernel before letting reads run. */
-#define SE_PUMP_BUDGET (1024 * 1024)
+/* Bytes handed to the connection per write: a little of each goes to the
+ * kernel at once, so the send queue copies little. */
+#define SE_SEND_SLICE (64 * 1024)
+/* The trailer is generated for comparison in pieces of this size. */
+#define SE_TRAILER_PIECE 4096
 
 typedef struct client {
     const se_client_options *opt;
@@ -27,9 +27,9 @@ typedef struct client {
     se_loop *loop;
     se_conn *conn;
     se_tls_filter *tls; /* with options.tls */
-    se_timer idle_timer, drain_timer, pump_timer, tick_timer;
-    char *chunk;  /* payload about to be sent */
-    char *expect; /* expected echo, for comparison */
+    se_timer idle_timer, drain_timer, tick_timer;
+    se_pump pump;
+    int payload_waits; /* a stream's window is full until the echo frees it */
     FILE *out;
     int verdict_set;
     uint64_t connected_ns, shutdown_ns;
@@ -91,36 +91,40 @@ static void fail_local(client *c, const char *what, int err)
 
 /* ---- sending ---- */
 
-static void pump(client *c)
+/* The pump's producer: the payload's next bytes, straight from its memory,
+ * or the half-close at its end. */
+static long send_next(void *arg, size_t max)
 {
-    size_t budget = SE_PUMP_BUDGET;
-    while (!c->payload->finished && se_conn_pending(c->conn) < SE_SEND_HIGH_WATER) {
-        if (budget == 0) {
-            /* Let reads run, then continue. */
-            if (se_timer_start(c->loop, &c->pump_timer, 0))
-                fail_local(c, "cannot schedule sending", SE_ENOMEM);
-            return;
-        }
-        long n = se_payload_next(c->payload, c->chunk, SE_CHUNK);
-        if (n < 0) {
-            fail_local(c, "cannot read payload", (int)n);
-            return;
-        }
-        if (c->verdict_set)
-            se_payload_release(c->payload, c->payload->produced);
-        int err = n > 0 ? se_conn_write(c->conn, c->chunk, (size_t)n) : se_conn_shutdown(c->conn);
-        if (err) {
-            on_error(c->conn, err);
-            return;
-        }
-        budget = (size_t)n < budget ? budget - (size_t)n : 0;
+    client *c = arg;
+    if (c->payload->finished)
+        return 0;
+    const char *data = NULL;
+    long n = se_payload_next(c->payload, &data, max < SE_SEND_SLICE ? max : SE_SEND_SLICE);
+    c->payload_waits = n == SE_EAGAIN;
+    if (c->payload_waits)
+        return 0; /* verifying the echo frees the window, then on_read pumps */
+    if (n < 0) {
+        fail_local(c, "cannot read payload", (int)n);
+        return -1;
     }
+    if (c->verdict_set)
+        se_payload_release(c->payload, c->payload->produced);
+    int err = n > 0 ? se_conn_write(c->conn, data, (size_t)n) : se_conn_shutdown(c->conn);
+    if (err) {
+        on_error(c->conn, err);
+        return -1;
+    }
+    return n;
 }
 
-static void on_pump_timer(se_loop *loop, se_timer *t)
+static void pump_failed(void *arg, int err)
 {
-    (void)loop;
-    pump(se_timer_data(t));
+    fail_local(arg, "cannot schedule sending", err);
+}
+
+static void pump(client *c)
+{
+    se_pump_run(&c->pump, c->conn);
 }
 
 static void on_drain(se_conn *conn)
@@ -148,6 +152,22 @@ static uint64_t expected_total(const client *c)
     return p->finished ? p->produced + c->opt->expect_trailer : p->produced;
 }
 
+/* Compares LEN bytes of echoed trailer DATA, from byte FROM of the trailer
+ * (stream offset OFFSET), with the trailer's pattern. */
+static int verify_trailer(uint64_t from, const char *data, size_t len, uint64_t offset,
+                          se_mismatch *m)
+{
+    char expect[SE_TRAILER_PIECE];
+    for (size_t done = 0; done < len;) {
+        size_t n = len - done < sizeof expect ? len - done : sizeof expect;
+        se_pattern_fill(SE_TRAILER_SEED, from + done, expect, n);
+        if (se_mismatch_find(expect, data + done, n, offset + done, m))
+            return 1;
+        done += n;
+    }
+    return 0;
+}
+
 static void verify(client *c, const char *data, size_t len, uint64_t offset)
 {
     se_payload *p = c->payload;
@@ -156,21 +176,18 @@ static void verify(client *c, const char *data, size_t len, uint64_t offset)
         offset >= total ? 0 : (total - offset < len ? (size_t)(total - offset) : len);
     size_t from_payload =
         offset >= sent ? 0 : (sent - offset < comparable ? (size_t)(sent - offset) : comparable);
-    se_payload_expected(p, offset, c->expect, from_payload);
-    if (comparable > from_payload)
-        se_pattern_fill(SE_TRAILER_SEED, offset + from_payload - sent, c->expect + from_payload,
-                        comparable - from_payload);
-    if (memcmp(c->expect, data, comparable) != 0) {
-        size_t i = 0;
-        while (c->expect[i] == data[i])
-            i++;
+    se_mismatch m;
+    int bad = se_payload_verify(p, offset, data, from_payload, &m) ||
+              verify_trailer(offset + from_payload - sent, data + from_payload,
+                             comparable - from_payload, offset + from_payload, &m);
+    if (bad) {
         c->res->have_mismatch = 1;
-        c->res->fault_offset = offset + i;
-        c->res->expected_byte = (unsigned char)c->expect[i];
-        c->res->received_byte = (unsigned char)data[i];
+        c->res->fault_offset = m.offset;
+        c->res->expected_byte = m.expected;
+        c->res->received_byte = m.received;
         set_verdict(c, SE_VERDICT_MISMATCH, "mismatch at byte %llu (%s 0x%02x, received 0x%02x)",
-                    (unsigned long long)(offset + i), i < from_payload ? "sent" : "trailer",
-                    c->res->expected_byte, c->res->received_byte);
+                    (unsigned long long)m.offset, m.offset < sent ? "sent" : "trailer", m.expected,
+                    m.received);
     } else if (comparable < len) {
         c->res->fault_offset = offset + comparable;
         set_verdict(c, SE_VERDICT_EXCESS,
@@ -196,6 +213,8 @@ static void on_read(se_conn *conn, const char *data, size_t len)
         se_payload_release(c->payload, c->payload->produced);
     else
         verify(c, data, len, offset);
+    if (c->payload_waits)
+        pump(c); /* the echo freed some of the stream's window */
 }
 
 static void on_eof(se_conn *conn)
@@ -319,7 +338,7 @@ static void on_close(se_conn *conn)
     }
     se_timer_stop(c->loop, &c->idle_timer);
     se_timer_stop(c->loop, &c->drain_timer);
-    se_timer_stop(c->loop, &c->pump_timer);
+    se_pump_stop(&c->pump, c->loop);
     se_timer_stop(c->loop, &c->tick_timer);
     c->res->bytes_sent = se_conn_bytes_out(conn);
     if (c->tls) {
@@ -600,14 +619,12 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
         if (se_loop_fallback(c.loop))
             log_line(&c, "event backend: %s (%s)", se_loop_backend_name(c.loop),
                      se_loop_fallback(c.loop));
-        c.chunk = malloc(SE_CHUNK);
-        c.expect = malloc(SE_CONN_READ_MAX);
         se_timer_init(&c.idle_timer, on_idle_timer, &c);
         se_timer_init(&c.drain_timer, on_drain_timer, &c);
-        se_timer_init(&c.pump_timer, on_pump_timer, &c);
+        se_pump_init(&c.pump, send_next, pump_failed, &c);
         se_timer_init(&c.tick_timer, on_tick_timer, &c);
         c.conn = se_conn_new(c.loop, &client_callbacks, sizeof(client *));
-        if (!c.chunk || !c.expect || !c.conn) {
+        if (!c.conn) {
             set_verdict(&c, SE_VERDICT_ERROR, "out of memory");
         } else {
             *(client **)se_conn_owner(c.conn) = &c;
@@ -631,8 +648,6 @@ se_verdict se_client_run(const se_client_options *opt, se_payload *payload,
             if ((err = se_loop_run(c.loop)) != 0)
                 set_verdict(&c, SE_VERDICT_ERROR, "event loop failed: %s", se_strerror(err));
         }
-        free(c.chunk);
-        free(c.expect);
         se_loop_free(c.loop);
     }
     if (c.list)

@@ -2,7 +2,6 @@
 #include "client/payload.h"
 
 #include "platform/platform.h"
-#include "util/pattern.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,60 +34,69 @@ int se_payload_stream(se_payload *p, const char *path)
     return 0;
 }
 
-static int keep(se_payload *p, const char *data, size_t len)
-{
-    if (p->tail + len > p->cap && p->head > 0) {
-        memmove(p->kept, p->kept + p->head, p->tail - p->head);
-        p->tail -= p->head;
-        p->head = 0;
-    }
-    if (p->tail + len > p->cap) {
-        size_t cap = p->cap ? p->cap : 64 * 1024;
-        while (cap < p->tail + len)
-            cap *= 2;
-        char *kept = realloc(p->kept, cap);
-        if (!kept)
-            return SE_ENOMEM;
-        p->kept = kept;
-        p->cap = cap;
-    }
-    if (len)
-        memcpy(p->kept + p->tail, data, len);
-    p->tail += len;
-    return 0;
-}
-
 void se_payload_end(se_payload *p)
 {
     p->ending = 1;
 }
 
-long se_payload_next(se_payload *p, char *buf, size_t cap)
+/* Reads the next bytes of a stream into the free span of its ring. */
+static long next_from_stream(se_payload *p, const char **data, size_t max)
+{
+    if (!p->ring.buf) {
+        int err = se_ring_init(&p->ring, SE_PAYLOAD_WINDOW);
+        if (err)
+            return err;
+    }
+    /* Once full, the window waits until a quarter of it is free again, so
+     * reads and sends stay large while the echo lags. */
+    size_t space = se_ring_space(&p->ring);
+    if (space == 0 || (space < SE_PAYLOAD_WINDOW / 4 && space < max))
+        return SE_EAGAIN;
+    size_t span;
+    char *buf = se_ring_write_span(&p->ring, max, &span);
+    size_t n;
+    if (p->read) {
+        long got = p->read(p->read_arg, buf, span);
+        if (got < 0)
+            return got;
+        n = (size_t)got < span ? (size_t)got : span;
+    } else {
+        n = fread(buf, 1, span, p->file);
+        if (n == 0 && ferror(p->file))
+            return se_last_file_error();
+    }
+    se_ring_commit(&p->ring, n);
+    *data = buf;
+    return (long)n;
+}
+
+long se_payload_next(se_payload *p, const char **data, size_t max)
 {
     size_t n;
     if (p->ending) {
         p->finished = 1;
         return 0;
     }
-    if (p->kind == SE_PAYLOAD_STREAM && p->read) {
-        long got = p->read(p->read_arg, buf, cap);
+    if (p->kind == SE_PAYLOAD_STREAM) {
+        long got = next_from_stream(p, data, max);
         if (got < 0)
             return got;
-        n = (size_t)got < cap ? (size_t)got : cap;
-        int err = keep(p, buf, n);
-        if (err)
-            return err;
-    } else if (p->kind == SE_PAYLOAD_STREAM) {
-        n = fread(buf, 1, cap, p->file);
-        if (n == 0 && ferror(p->file))
-            return se_last_file_error();
-        int err = keep(p, buf, n);
-        if (err)
-            return err;
+        n = (size_t)got;
     } else {
         uint64_t left = p->size - p->produced;
-        n = left < cap ? (size_t)left : cap;
-        se_payload_expected(p, p->produced, buf, n);
+        n = left < max ? (size_t)left : max;
+        if (p->kind == SE_PAYLOAD_MESSAGE) {
+            *data = p->message + p->produced;
+        } else {
+            if (!p->window.bytes) {
+                int err = se_stream_window_init(&p->window, p->seed);
+                if (err)
+                    return err;
+            }
+            if (n > SE_STREAM_SLICE)
+                n = SE_STREAM_SLICE;
+            *data = se_stream_at(&p->window, 0, p->produced);
+        }
     }
     p->produced += n;
     if (n == 0)
@@ -96,41 +104,40 @@ long se_payload_next(se_payload *p, char *buf, size_t cap)
     return (long)n;
 }
 
-void se_payload_expected(const se_payload *p, uint64_t offset, char *buf, size_t len)
+int se_payload_verify(const se_payload *p, uint64_t offset, const char *got, size_t len,
+                      se_mismatch *m)
 {
-    switch (p->kind) {
-    case SE_PAYLOAD_MESSAGE:
-        if (len)
-            memcpy(buf, p->message + offset, len);
-        break;
-    case SE_PAYLOAD_PATTERN:
-        se_pattern_fill(p->seed, offset, buf, len);
-        break;
-    default:
-        if (len)
-            memcpy(buf, p->kept + p->head + (size_t)(offset - p->kept_from), len);
-        break;
+    while (len > 0) {
+        const char *expect;
+        size_t n = len;
+        if (p->kind == SE_PAYLOAD_MESSAGE) {
+            expect = p->message + offset;
+        } else if (p->kind == SE_PAYLOAD_PATTERN) {
+            n = len < SE_STREAM_SLICE ? len : SE_STREAM_SLICE;
+            expect = se_stream_at(&p->window, 0, offset);
+        } else {
+            expect = se_ring_read_span(&p->ring, offset, len, &n);
+        }
+        if (se_mismatch_find(expect, got, n, offset, m))
+            return 1;
+        offset += n;
+        got += n;
+        len -= n;
     }
+    return 0;
 }
 
 void se_payload_release(se_payload *p, uint64_t offset)
 {
-    if (p->kind != SE_PAYLOAD_STREAM || offset <= p->kept_from)
-        return;
-    size_t drop = (size_t)(offset - p->kept_from);
-    if (drop > p->tail - p->head)
-        drop = p->tail - p->head;
-    p->head += drop;
-    p->kept_from += drop;
-    if (p->head == p->tail)
-        p->head = p->tail = 0;
+    if (p->kind == SE_PAYLOAD_STREAM && p->ring.buf)
+        se_ring_release(&p->ring, offset);
 }
 
 void se_payload_close(se_payload *p)
 {
     if (p->owns_file)
         fclose(p->file);
-    free(p->kept);
-    p->kept = NULL;
+    se_ring_free(&p->ring);
+    se_stream_window_free(&p->window);
     p->file = NULL;
 }

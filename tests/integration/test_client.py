@@ -4,9 +4,14 @@ server that behaves (or misbehaves) in one precise way."""
 
 import hashlib
 import json
+import os
 import re
+import resource
+import subprocess
+import tempfile
+import threading
 
-from harness import (SEED_MESSAGE, ClosedPort, FullBacklog, PyServer, Skip,
+from harness import (SEED_MESSAGE, ClientResult, ClosedPort, FullBacklog, PyServer, Skip,
                      check, echo_handler, excess_handler, flip_handler,
                      localhost_addresses, nofin_handler, noread_handler,
                      refused_port, reset_handler, run_client, hosts_env,
@@ -265,6 +270,80 @@ def test_file_empty(ctx):
         session = srv.session(0)
         check(session.nbytes == 0 and session.eof,
               'server got %d bytes, eof=%s', session.nbytes, session.eof)
+
+
+def _client_max_rss_kib(ctx, args, timeout):
+    """Run ``sockecho client ARGS``; return its ClientResult and its peak
+    resident size in KiB. getrusage's ru_maxrss of a waited-for child counts
+    the forked test process's size before the exec too (the floor of every
+    child is this Python's size), so the client's own peak, VmHWM of its
+    /proc status (Linux), is sampled while it runs, and the larger of the two
+    readings taken when ru_maxrss says more than that floor."""
+    argv = ctx.cmd(['client'] + list(args))
+    # A sanitizer build keeps freed blocks in quarantine (256 MiB by
+    # default), which would count as resident; other builds ignore this.
+    env = dict(os.environ, ASAN_OPTIONS=':'.join(filter(None, [
+        os.environ.get('ASAN_OPTIONS'), 'quarantine_size_mb=1'])))
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = [0]
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out_f,
+                                stderr=err_f, env=env)
+        done = threading.Event()
+
+        def sample():
+            while not done.wait(0.02):
+                try:
+                    with open('/proc/%d/status' % proc.pid) as f:
+                        for line in f:
+                            if line.startswith('VmHWM:'):
+                                peak[0] = max(peak[0], int(line.split()[1]))
+                except (OSError, ValueError):
+                    pass
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        killer = threading.Timer(ctx.t(timeout), proc.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+            done.set()
+            sampler.join(5)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out_f.seek(0)
+        err_f.seek(0)
+        res = ClientResult(proc.returncode, out_f.read(), err_f.read(), False,
+                           0.0, argv)
+    if usage.ru_maxrss > floor:
+        peak[0] = max(peak[0], usage.ru_maxrss)
+    return res, peak[0]
+
+
+def test_file_verified_in_bounded_memory(ctx):
+    # A file payload is kept only while its echo is outstanding, in a window
+    # of 1 MiB: a 256 MiB file costs the client no more memory than a
+    # message does, give or take that window and the send queue.
+    if ctx.is_windows():
+        raise Skip('maximum resident size is measured on the native build')
+    path = ctx.tmp('large.bin')
+    size = 256 << 20
+    with open(path, 'wb') as f:
+        f.truncate(size)  # sparse; a marked block every 16 MiB
+        for at in range(0, size, 16 << 20):
+            f.seek(at + 12345)
+            f.write(hashlib.sha256(b'%d' % at).digest() * 128)
+    with start_server(ctx, ['--port', '0', '--bind', '127.0.0.1']) as server:
+        res, base = _client_max_rss_kib(ctx, ['127.0.0.1', server.port], 30)
+        check(res.rc == 0, 'client with a message: %s', res.describe())
+        res, rss = _client_max_rss_kib(
+            ctx, ['--file', path, '127.0.0.1', server.port], 60)
+        check(res.rc == 0, 'client --file (256 MiB): %s', res.describe())
+        check(res.out == seed_report(size, size), 'stdout %r', res.out)
+    check(rss - base <= 6 * 1024, 'verifying a 256 MiB file took %d KiB, a '
+          'message %d KiB: more than the 1 MiB window and the send queue '
+          'explain', rss, base)
 
 
 def test_size_64m(ctx):

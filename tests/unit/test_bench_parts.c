@@ -1,5 +1,5 @@
 #include "bench/source.h"
-#include "bench/stream.h"
+#include "util/stream.h"
 #include "test.h"
 #include "util/pattern.h"
 

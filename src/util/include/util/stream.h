@@ -1,10 +1,12 @@
-/* The bytes each bench connection sends: the seeded pattern (util/pattern.h)
- * of period SE_STREAM_PERIOD, generated once into a window shared read-only
- * by every thread. Connection ID starts at its own offset of the pattern, so
- * echoes crossed between connections are caught. Sending and verifying are a
- * pointer into the window and a memcmp: nothing is generated per message. */
-#ifndef SOCKECHO_BENCH_STREAM_H
-#define SOCKECHO_BENCH_STREAM_H
+/* The generated stream the client (--size) and every bench connection send:
+ * the seeded pattern (util/pattern.h) repeated with period SE_STREAM_PERIOD,
+ * generated once into a window shared read-only by every thread. Bench
+ * connection ID starts at its own offset of the pattern, so echoes crossed
+ * between connections are caught; the client's stream is the one of ID 0.
+ * Sending and verifying are a pointer into the window and a memcmp: nothing
+ * is generated per byte. */
+#ifndef SOCKECHO_UTIL_STREAM_H
+#define SOCKECHO_UTIL_STREAM_H
 
 #include <stddef.h>
 #include <stdint.h>

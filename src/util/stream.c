@@ -1,5 +1,5 @@
 /* The shared pattern window; see stream.h. */
-#include "bench/stream.h"
+#include "util/stream.h"
 
 #include "platform/platform.h"
 #include "util/pattern.h"
