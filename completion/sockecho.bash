@@ -17,7 +17,7 @@ _sockecho()
 
     case "$prev" in
     --backend)
-        COMPREPLY=($(compgen -W 'epoll io_uring poll' -- "$cur"))
+        COMPREPLY=($(compgen -W 'epoll io_uring iocp poll' -- "$cur"))
         return 0
         ;;
     --mode)

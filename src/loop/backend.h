@@ -30,6 +30,9 @@ struct se_backend {
     void (*cancel)(se_loop *loop, se_op *op);
     void (*detach)(se_loop *loop, se_op *op, void *orphan);
     int (*close)(se_loop *loop, se_socket sock);
+    /* Optional: takes a client of the listener IO watches, for a backend
+     * that accepts ahead (NULL: accept()). */
+    int (*accept)(se_loop *loop, se_io *io, se_socket *out, struct sockaddr_storage *peer);
     /* Used instead when create() fails; create() then says why in the
      * loop's fallback_reason. */
     const se_backend *fallback;
@@ -41,6 +44,9 @@ extern const se_backend se_backend_epoll;
 #endif
 #ifdef HAVE_LIBURING
 extern const se_backend se_backend_uring;
+#endif
+#ifdef HAVE_IOCP
+extern const se_backend se_backend_iocp;
 #endif
 
 struct se_loop {

@@ -9,6 +9,9 @@
 /* The backends compiled in, the default first: the same order as
  * SOCKECHO_BACKENDS, which the build writes from the same features. */
 static const se_backend *const backends[] = {
+#ifdef HAVE_IOCP
+    &se_backend_iocp,
+#endif
 #ifdef HAVE_EPOLL
     &se_backend_epoll,
 #endif
@@ -116,6 +119,13 @@ void se_io_init(se_io *io, se_socket sock, se_io_cb cb, void *data)
     io->sock_ = sock;
     io->cb_ = cb;
     io->data_ = data;
+}
+
+int se_io_accept(se_loop *loop, se_io *io, se_socket *out, struct sockaddr_storage *peer)
+{
+    if (loop->backend->accept)
+        return loop->backend->accept(loop, io, out, peer);
+    return se_socket_accept(io->sock_, out, peer);
 }
 
 void *se_io_data(const se_io *io)
@@ -439,6 +449,8 @@ int se_op_send(se_loop *loop, se_op *op, se_socket sock, const void *buf, size_t
 
 int se_op_close(se_loop *loop, se_socket sock)
 {
+    if (!loop->backend->close)
+        return SE_ENOSYS;
     return loop->backend->close(loop, sock);
 }
 
@@ -454,6 +466,7 @@ void se_op_detach(se_loop *loop, se_op *op, void *orphan)
         loop->backend->detach(loop, op, orphan);
     else
         free(orphan);
+    op->sock_ = SE_INVALID_SOCKET;
 }
 
 /* ---- run ---- */

@@ -283,7 +283,7 @@ static void on_accept(se_loop *loop, se_io *io, int events)
     se_http_responder *h = se_io_data(io);
     for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
         se_socket sock;
-        int err = se_socket_accept(h->listener, &sock, NULL);
+        int err = se_io_accept(loop, io, &sock, NULL);
         if (err == SE_EAGAIN)
             return;
         if (err == SE_EMFILE || err == SE_ENFILE || err == SE_ENOBUFS || err == SE_ENOMEM) {

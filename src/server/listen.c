@@ -366,7 +366,6 @@ static void end_episodes(worker *w)
  * pause (nothing says a client waits) and the readiness events otherwise. */
 static void on_accept(se_loop *loop, se_io *io, int events)
 {
-    (void)loop;
     worker *w = se_io_data(io);
     server *srv = w->srv;
     for (int i = 0; i < SE_ACCEPTS_PER_EVENT && w->accepting; i++) {
@@ -386,7 +385,7 @@ static void on_accept(se_loop *loop, se_io *io, int events)
         }
         se_socket sock;
         struct sockaddr_storage peer;
-        int err = se_socket_accept(se_io_socket(io), &sock, &peer);
+        int err = se_io_accept(loop, io, &sock, &peer);
         if (err) {
             SE_STAT_SUB(&srv->stats, open, 1);
             if (err == SE_EAGAIN) {

@@ -574,7 +574,9 @@ def test_first_fault_wins(ctx):
 
 def test_verdict_reset(ctx):
     text, js, _ = _verdict_runs(ctx, reset_handler(5))
-    if ctx.windows and text.rc == 6:
+    # Either run may meet it (with IOCP, a zero-byte read pending when the
+    # RST comes completes without an error as often as not).
+    if ctx.windows and 6 in (text.rc, js.rc):
         raise Skip('under Wine a later recv sees the RST as 0 (end of '
                    'stream), so the client reports truncated (docs/WINDOWS.md)')
     check(text.rc == 9, 'expected exit 9 (reset): %s', text.describe())

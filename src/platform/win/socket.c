@@ -17,7 +17,8 @@ static int set_nonblocking(SOCKET s)
 
 int se_socket_open(int family, se_socket *out)
 {
-    SOCKET s = WSASocketW(family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    SOCKET s = WSASocketW(family, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (s == INVALID_SOCKET)
         return last_error();
     int err = set_nonblocking(s);
@@ -149,7 +150,8 @@ int se_socket_pair(se_socket pair[2])
     int len = sizeof addr;
     int err = 0;
     listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    a = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    a = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0,
+                   WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (listener == INVALID_SOCKET || a == INVALID_SOCKET ||
         bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 1) != 0 ||
         getsockname(listener, (struct sockaddr *)&addr, &len) != 0 ||

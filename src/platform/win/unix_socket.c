@@ -28,7 +28,8 @@ int se_unix_address(const char *path, struct sockaddr_storage *out, se_socklen *
 
 static int open_unix(se_socket *out)
 {
-    SOCKET s = WSASocketW(AF_UNIX, SOCK_STREAM, 0, NULL, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+    SOCKET s = WSASocketW(AF_UNIX, SOCK_STREAM, 0, NULL, 0,
+                          WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (s == INVALID_SOCKET)
         return last_error();
     u_long on = 1;

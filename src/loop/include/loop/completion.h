@@ -12,7 +12,8 @@
 #include "loop/loop.h"
 
 typedef struct se_op {
-    uint32_t slot_; /* 1 + the backend's slot; 0: nothing in flight */
+    uint32_t slot_;  /* 1 + the backend's slot; 0: nothing in flight */
+    se_socket sock_; /* the socket it last used (a backend binds it once) */
 } se_op;
 
 /* An operation's result, on the loop's thread. For a receive: RESULT > 0

@@ -84,9 +84,10 @@ struct se_async {
 
 /* Creates a loop with the backend called NAME (SOCKECHO_BACKENDS lists the
  * names compiled in), or the default when NAME is NULL. A backend that
- * this system cannot run (io_uring disabled or too old) is replaced by its
- * fallback (epoll): se_loop_fallback() says why. Returns 0 with *OUT set,
- * SE_EINVAL for an unknown name, or a system error. */
+ * this system cannot run (io_uring disabled or too old, IOCP unavailable) is
+ * replaced by its fallback (epoll; poll for IOCP): se_loop_fallback() says
+ * why. Returns 0 with *OUT set, SE_EINVAL for an unknown name, or a system
+ * error. */
 int se_loop_new(se_loop **out, const char *name);
 
 /* Why LOOP does not run the backend it was asked for (one line, no final
@@ -96,7 +97,7 @@ const char *se_loop_fallback(const se_loop *loop);
 /* Releases LOOP. Watchers, timers and async handles must be stopped first. */
 void se_loop_free(se_loop *loop);
 
-/* Name of LOOP's backend ("epoll", "io_uring", "poll"): the one running. */
+/* Name of LOOP's backend ("epoll", "io_uring", "iocp", "poll"): the one running. */
 const char *se_loop_backend_name(const se_loop *loop);
 
 /* The owner's pointer (NULL until set). */
@@ -135,6 +136,12 @@ int se_io_set(se_loop *loop, se_io *io, int events);
 
 /* Stops IO. Always succeeds; call before closing its socket. */
 void se_io_stop(se_loop *loop, se_io *io);
+
+/* Accepts one client of the listening socket IO watches: accept() on most
+ * backends, or a client accepted ahead (IOCP). Returns 0 with *OUT set
+ * (non-blocking, and *PEER when PEER is not NULL), SE_EAGAIN when none
+ * waits, or an error (SE_EMFILE...). */
+int se_io_accept(se_loop *loop, se_io *io, se_socket *out, struct sockaddr_storage *peer);
 
 /* IO's data pointer and socket. */
 void *se_io_data(const se_io *io);
