@@ -131,4 +131,38 @@ int se_bench_record(se_bench_conn *bc, se_phase phase, uint64_t latency_ns, uint
  * says): counts toward --count, winding the worker down at the limit. */
 void se_bench_counted(se_bench_worker *w, int recorded);
 
+/* ---- between the worker's files (worker.c, worker_slots.c,
+ * worker_account.c) ---- */
+
+/* The slot whose session CONN is (its owner bytes hold the pointer). */
+se_bench_conn *se_bench_slot_of(const se_conn *conn);
+
+/* Take and release W's stats lock (none when the stats are not shared
+ * mid-run). */
+void se_bench_stats_lock(se_bench_worker *w);
+void se_bench_stats_unlock(se_bench_worker *w);
+
+/* Nonzero when NOW_NS falls in W's measured window. */
+int se_bench_in_window(const se_bench_worker *w, uint64_t now_ns);
+
+/* Counts an error of kind VERDICT (and one failed connection) for BC, and
+ * describes the run's first one (printf-style). */
+void se_bench_fault(se_bench_conn *bc, se_verdict verdict, const char *fmt, ...);
+
+/* Counts ERR from WHAT (send, read, ...) for BC and aborts its connection. */
+void se_bench_fail(se_bench_conn *bc, int err, const char *what);
+
+/* Starts connections in W's unstarted slots, as many as the ramp-up and
+ * --count allow. */
+void se_bench_open_more(se_bench_worker *w);
+
+/* Tells BC's mode to send nothing more (usually: half-close). */
+void se_bench_finish_slot(se_bench_conn *bc);
+
+/* Stops W's loop once no slot is active and none is left to start. */
+void se_bench_check_done(se_bench_worker *w);
+
+/* Ends W's run: the window closes now, every slot finishes. */
+void se_bench_wind_down(se_bench_worker *w);
+
 #endif
