@@ -7,11 +7,12 @@
  * - a listener accepts ahead: a few AcceptEx requests stay posted while it
  *   is watched, their sockets wait in a small queue, and the watcher is
  *   readable while the queue holds one (se_io_accept takes it);
- * - any other socket watched for reading (the wake-up channel, UDP) parks
- *   a zero-byte read (MSG_PEEK for datagrams), which completes when data
- *   or the peer's FIN arrives and consumes nothing;
+ * - any other stream socket watched for reading (the wake-up channel)
+ *   parks a zero-byte read, which completes when data or the peer's FIN
+ *   arrives and consumes nothing;
  * - writability (a connect in progress), and what the port cannot serve
- *   (a listener AcceptEx refuses), is asked of WSAPoll each round, without
+ *   (a listener AcceptEx refuses; datagram sockets, whose zero-byte peek
+ *   never completes under Wine), is asked of WSAPoll each round, without
  *   waiting; while such a watcher waits, the round's wait lasts at most
  *   POLL_SLICE_MS.
  * A listener shared by several loops is associated with the first loop's
@@ -380,7 +381,7 @@ static int watch_read(iocp_req *r)
         return 0;
     memset(&r->ov, 0, sizeof r->ov);
     WSABUF b = {0, NULL};
-    DWORD flags = r->peek ? MSG_PEEK : 0;
+    DWORD flags = 0;
     if (WSARecv(r->sock, &b, 1, NULL, &flags, &r->ov, NULL) != 0 &&
         WSAGetLastError() != WSA_IO_PENDING)
         return se_translate_sys_error(WSAGetLastError());
@@ -443,7 +444,9 @@ static int watch_new(iocp_state *st, se_io *io, iocp_req **out)
     len = sizeof listening;
     (void)getsockopt(io->sock_, SOL_SOCKET, SO_ACCEPTCONN, (char *)&listening, &len);
     r->io = io;
-    r->peek = type == SOCK_DGRAM;
+    /* A zero-byte peek on a datagram socket never completes under Wine:
+     * datagram sockets take their readiness from WSAPoll in the wait. */
+    r->polled = type == SOCK_DGRAM;
     if (listening) {
         r->lst = listener_get(st, io->sock_);
         if (!r->lst) {

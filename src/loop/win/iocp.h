@@ -35,7 +35,6 @@ typedef struct iocp_req {
     uint8_t busy;      /* its callback runs: freed afterwards, not during */
     uint8_t detached;  /* nobody to report to any more */
     uint8_t cancelled; /* asked to end */
-    uint8_t peek;      /* REQ_WATCH on a datagram socket: zero-byte MSG_PEEK */
     uint8_t polled;    /* REQ_WATCH the port cannot serve: WSAPoll each round */
     uint32_t index;    /* in the table; UINT32_MAX for accept requests */
     se_socket sock;
