@@ -31,14 +31,19 @@ static int set_flags(int fd)
     return 0;
 }
 
+static int protocol_of(int family)
+{
+    return family == AF_UNIX ? 0 : IPPROTO_TCP;
+}
+
 int se_socket_open(int family, se_socket *out)
 {
 #ifdef HAVE_SOCK_NONBLOCK
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol_of(family));
     if (fd < 0)
         return last_error();
 #else
-    int fd = socket(family, SOCK_STREAM, IPPROTO_TCP);
+    int fd = socket(family, SOCK_STREAM, protocol_of(family));
     if (fd < 0)
         return last_error();
     int err = set_flags(fd);

@@ -70,8 +70,8 @@ void se_platform_cleanup(void);
 void se_sigpipe_ignore(void);
 
 /* Opens a non-blocking, close-on-exec (non-inheritable) stream socket of
- * FAMILY into *OUT. The caller owns the socket and releases it with
- * se_socket_close() or se_socket_abort(). */
+ * FAMILY (AF_INET, AF_INET6: TCP; AF_UNIX) into *OUT. The caller owns the socket and releases it
+ * with se_socket_close() or se_socket_abort(). */
 int se_socket_open(int family, se_socket *out);
 
 /* Closes SOCK (closesocket/close). Pending output is sent by the kernel. */
