@@ -831,12 +831,21 @@ static void connected(se_conn *conn)
 
 /* ---- the race's callbacks (conn/race.h) ---- */
 
-static int open_attempt(void *arg, const struct sockaddr *addr, se_socklen len, se_socket *out)
+static int open_unix_attempt(void *arg, const struct sockaddr *addr, se_socklen len,
+                             se_socket *out)
 {
+    (void)addr;
+    (void)len;
+    se_conn *conn = arg;
+    return se_unix_connect(conn->connecting->unix_path, out);
+}
+
+/* A socket for ADDR, ready for the race to connect it through the loop. */
+static int prepare_attempt(void *arg, const struct sockaddr *addr, se_socklen len, se_socket *out)
+{
+    (void)len;
     se_conn *conn = arg;
     se_connecting *c = conn->connecting;
-    if (c->unix_path)
-        return se_unix_connect(c->unix_path, out);
     se_socket sock;
     int err = se_socket_open(addr->sa_family, &sock);
     if (err)
@@ -845,14 +854,12 @@ static int open_attempt(void *arg, const struct sockaddr *addr, se_socklen len, 
         err = c->setup(sock, addr->sa_family, c->setup_arg);
     if (!err && c->source && c->source->sa_family == addr->sa_family)
         err = se_socket_bind_source(sock, c->source);
-    if (!err)
-        err = se_socket_connect(sock, addr, len);
-    if (err && err != SE_EINPROGRESS) {
+    if (err) {
         se_socket_close(sock);
         return err;
     }
     *out = sock;
-    return err;
+    return 0;
 }
 
 static void attempt_started(void *arg, const struct sockaddr *addr)
@@ -900,11 +907,12 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
     se_race_config cfg = {
         .attempt_delay_ms = c->attempt_delay_ms,
         .timeout_ms = timeout_ms,
-        .open = open_attempt,
+        .open = open_unix_attempt,
         .on_start = attempt_started,
         .on_end = attempt_ended,
         .on_done = race_done,
         .arg = conn,
+        .prepare = c->unix_path ? NULL : prepare_attempt,
     };
     int err = se_race_start(conn->loop, list, &cfg, &c->race);
     if (err)

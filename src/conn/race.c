@@ -126,9 +126,8 @@ static void failed(se_race *r, attempt *a, int err)
 
 static void on_writable(se_loop *loop, se_io *io, int events)
 {
-    (void)loop;
     attempt *a = se_io_data(io);
-    int err = se_socket_error(se_io_socket(io));
+    int err = se_io_connected(loop, io);
     if (err == 0 && (events & SE_ERRORED))
         err = SE_ECONNREFUSED;
     if (err)
@@ -160,6 +159,30 @@ static int start_from_now(se_race *r, se_timer *timer, uint64_t delay_ms)
     return se_timer_start(r->loop, timer, delay_ms + behind);
 }
 
+/* Opens A's socket and starts connecting it: returns 0 (connected) or
+ * SE_EINPROGRESS (A's watcher reports the end) with A's watcher set up, or
+ * an error with nothing to close. */
+static int open_attempt(se_race *r, attempt *a)
+{
+    const struct sockaddr *addr = a->ai->ai_addr;
+    se_socklen len = (se_socklen)a->ai->ai_addrlen;
+    se_socket sock;
+    int err = r->cfg.prepare ? r->cfg.prepare(r->cfg.arg, addr, len, &sock)
+                             : r->cfg.open(r->cfg.arg, addr, len, &sock);
+    if (err && err != SE_EINPROGRESS)
+        return err;
+    se_io_init(&a->io, sock, on_writable, a);
+    if (r->cfg.prepare) {
+        err = se_io_connect(r->loop, &a->io, addr, len);
+    } else if (err == SE_EINPROGRESS) {
+        int set = se_io_set(r->loop, &a->io, SE_WRITABLE);
+        err = set ? set : err;
+    }
+    if (err && err != SE_EINPROGRESS)
+        se_socket_close(sock);
+    return err;
+}
+
 /* Starts attempts until one is in progress (then the delay timer runs, when
  * there is a delay and another address), one connects, or none is left. */
 static void start_next(se_race *r)
@@ -174,18 +197,16 @@ static void start_next(se_race *r)
             if (r->dead)
                 return;
         }
-        se_socket sock;
-        int err = r->cfg.open(r->cfg.arg, a->ai->ai_addr, (se_socklen)a->ai->ai_addrlen, &sock);
+        int err = open_attempt(r, a);
         if (err == 0 || err == SE_EINPROGRESS) {
-            se_io_init(&a->io, sock, on_writable, a);
             a->pending = 1;
             r->pending++;
             if (err == 0) {
                 won(r, a);
                 return;
             }
-            err = se_io_set(r->loop, &a->io, SE_WRITABLE);
-            if (!err && r->cfg.timeout_ms)
+            err = 0;
+            if (r->cfg.timeout_ms)
                 err = start_from_now(r, &a->timeout, r->cfg.timeout_ms);
             if (!err) {
                 if (r->cfg.attempt_delay_ms && r->next < r->count)

@@ -33,6 +33,18 @@ struct se_backend {
     /* Optional: takes a client of the listener IO watches, for a backend
      * that accepts ahead (NULL: accept()). */
     int (*accept)(se_loop *loop, se_io *io, se_socket *out, struct sockaddr_storage *peer);
+    /* Optional: starts connecting IO's socket to ADDR (se_io_connect; the
+     * loop has set IO's events to SE_WRITABLE). Returns SE_EINPROGRESS and
+     * reports the end as IO's SE_WRITABLE (| SE_ERRORED), an error, or
+     * SE_ENOSYS for an address it leaves to connect() and readiness.
+     * Stopping IO cancels the request. */
+    int (*connect)(se_loop *loop, se_io *io, const struct sockaddr *addr, se_socklen len);
+    /* How IO's connect ended (se_io_connected); with connect. */
+    int (*connected)(se_loop *loop, se_io *io);
+    /* Optional: wakes the loop from any thread (se_async_send), and then
+     * calls se_loop_woken() from dispatch. NULL: the loop's socket-pair
+     * wake-up channel, which it watches for reading. */
+    void (*wake)(se_loop *loop);
     /* Used instead when create() fails; create() then says why in the
      * loop's fallback_reason. */
     const se_backend *fallback;
@@ -69,6 +81,9 @@ struct se_loop {
     int stopping;
     char fallback_reason[160]; /* why the backend asked for is not running */
 };
+
+/* Runs the async handles sent since the last call; for a backend's wake. */
+void se_loop_woken(se_loop *loop);
 
 /* Calls IO's callback with the ready EVENTS masked by what IO still wants;
  * does nothing for a watcher stopped earlier in the same round. */

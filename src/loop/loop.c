@@ -128,6 +128,38 @@ int se_io_accept(se_loop *loop, se_io *io, se_socket *out, struct sockaddr_stora
     return se_socket_accept(io->sock_, out, peer);
 }
 
+int se_io_connect(se_loop *loop, se_io *io, const struct sockaddr *addr, se_socklen len)
+{
+    if (loop->backend->connect) {
+        /* Watched for writability, as on the readiness path, so that
+         * se_io_stop() cancels it and the loop runs while it is pending;
+         * the backend's request stands in for the readiness. */
+        io->events_ = io->registered_ = SE_WRITABLE;
+        loop->watched++;
+        int err = loop->backend->connect(loop, io, addr, len);
+        if (err == SE_EINPROGRESS)
+            return err;
+        io->events_ = io->registered_ = 0;
+        loop->watched--;
+        if (err != SE_ENOSYS)
+            return err;
+    }
+    int err = se_socket_connect(io->sock_, addr, len);
+    if (err == SE_EINPROGRESS) {
+        int set = se_io_set(loop, io, SE_WRITABLE);
+        if (set)
+            return set;
+    }
+    return err;
+}
+
+int se_io_connected(se_loop *loop, se_io *io)
+{
+    if (loop->backend->connected && io->slot_)
+        return loop->backend->connected(loop, io);
+    return se_socket_error(io->sock_);
+}
+
 void *se_io_data(const se_io *io)
 {
     return io->data_;
@@ -365,11 +397,8 @@ static void run_deferred(se_loop *loop)
 
 /* ---- async handles ---- */
 
-static void on_wakeup(se_loop *loop, se_io *io, int events)
+void se_loop_woken(se_loop *loop)
 {
-    (void)io;
-    (void)events;
-    se_wakeup_drain(loop->wakeup);
     se_async *next;
     for (se_async *a = loop->asyncs; a; a = next) {
         next = a->next_; /* CB may close A */
@@ -378,23 +407,42 @@ static void on_wakeup(se_loop *loop, se_io *io, int events)
     }
 }
 
-int se_async_init(se_loop *loop, se_async *async, se_async_cb cb, void *data)
+static void on_wakeup(se_loop *loop, se_io *io, int events)
 {
+    (void)io;
+    (void)events;
+    se_wakeup_drain(loop->wakeup);
+    se_loop_woken(loop);
+}
+
+/* The first async handle starts what wakes the loop: the backend's own
+ * wake-up, counted as a watcher, or the socket-pair channel's watcher. */
+static int wake_start(se_loop *loop)
+{
+    if (loop->backend->wake) {
+        loop->watched++;
+        return 0;
+    }
     if (!loop->wakeup) {
         int err = se_wakeup_open(&loop->wakeup);
         if (err)
             return err;
         se_io_init(&loop->wakeup_io, se_wakeup_socket(loop->wakeup), on_wakeup, NULL);
     }
-    async->cb_ = cb;
-    async->data_ = data;
-    atomic_store(&async->pending_, 0);
-    async->wakeup_ = loop->wakeup;
+    return se_io_set(loop, &loop->wakeup_io, SE_READABLE);
+}
+
+int se_async_init(se_loop *loop, se_async *async, se_async_cb cb, void *data)
+{
     if (!loop->asyncs) {
-        int err = se_io_set(loop, &loop->wakeup_io, SE_READABLE);
+        int err = wake_start(loop);
         if (err)
             return err;
     }
+    async->cb_ = cb;
+    async->data_ = data;
+    atomic_store(&async->pending_, 0);
+    async->loop_ = loop;
     async->next_ = loop->asyncs;
     loop->asyncs = async;
     return 0;
@@ -402,8 +450,13 @@ int se_async_init(se_loop *loop, se_async *async, se_async_cb cb, void *data)
 
 void se_async_send(se_async *async)
 {
-    if (atomic_exchange(&async->pending_, 1) == 0)
-        se_wakeup_signal(async->wakeup_);
+    if (atomic_exchange(&async->pending_, 1) != 0)
+        return;
+    se_loop *loop = async->loop_;
+    if (loop->backend->wake)
+        loop->backend->wake(loop);
+    else
+        se_wakeup_signal(loop->wakeup);
 }
 
 void se_async_close(se_loop *loop, se_async *async)
@@ -411,10 +464,12 @@ void se_async_close(se_loop *loop, se_async *async)
     for (se_async **p = &loop->asyncs; *p; p = &(*p)->next_) {
         if (*p == async) {
             *p = async->next_;
+            if (!loop->asyncs && loop->backend->wake)
+                loop->watched--;
             break;
         }
     }
-    if (!loop->asyncs)
+    if (!loop->asyncs && !loop->backend->wake)
         se_io_stop(loop, &loop->wakeup_io);
 }
 

@@ -316,6 +316,120 @@ TEST(core_async_from_another_thread)
     free_loop(loop);
 }
 
+/* ---- connecting through the loop (se_io_connect) ---- */
+
+typedef struct {
+    int calls, events, status;
+} io_connect_case;
+
+static void on_io_connected(se_loop *loop, se_io *io, int events)
+{
+    io_connect_case *c = se_io_data(io);
+    c->calls++;
+    c->events = events;
+    c->status = se_io_connected(loop, io);
+    se_io_stop(loop, io);
+    se_loop_stop(loop);
+}
+
+/* Starts connecting a new socket to TO with IO; returns the socket. */
+static se_socket io_connect_start(se_loop *loop, se_io *io, io_connect_case *c,
+                                  struct sockaddr_storage *to)
+{
+    memset(c, 0, sizeof *c);
+    se_socket s;
+    CHECK_EQ_INT(se_socket_open(AF_INET, &s), 0);
+    se_io_init(io, s, on_io_connected, c);
+    int err = se_io_connect(loop, io, (struct sockaddr *)to, se_addr_len((struct sockaddr *)to));
+    if (err == 0)
+        c->calls = 1; /* connected at once: no callback */
+    else
+        CHECK_EQ_INT(err, SE_EINPROGRESS);
+    return s;
+}
+
+static void stop_connect(se_loop *loop, se_timer *t)
+{
+    se_io *io = se_timer_data(t);
+    se_socket s = se_io_socket(io);
+    se_io_stop(loop, io);
+    se_socket_close(s);
+}
+
+TEST(core_io_connect_ends_connected_refused_or_cancelled)
+{
+    se_loop *loop = new_loop();
+    se_io io;
+    io_connect_case c;
+    /* Connected: the peer address is known and the socket shuts down. */
+    struct sockaddr_storage live, peer;
+    se_socket listener = listen_local(&live, 16);
+    se_socket s = io_connect_start(loop, &io, &c, &live);
+    CHECK_EQ_INT(se_loop_run(loop), 0);
+    CHECK_EQ_INT(c.calls, 1);
+    CHECK_EQ_INT(c.status, 0);
+    se_socklen peer_len = (se_socklen)sizeof peer;
+    CHECK_EQ_INT(getpeername(s, (struct sockaddr *)&peer, &peer_len), 0);
+    CHECK_EQ_INT(se_addr_port((struct sockaddr *)&peer), se_addr_port((struct sockaddr *)&live));
+    CHECK_EQ_INT(se_socket_shutdown_send(s), 0);
+    se_socket accepted = accept_one(listener);
+    se_pollfd p;
+    memset(&p, 0, sizeof p);
+    p.fd = accepted;
+    p.events = SE_POLLIN;
+    CHECK(se_poll(&p, 1, 5000) == 1); /* the FIN */
+    char byte;
+    CHECK_EQ_INT((int)se_socket_recv(accepted, &byte, 1), SE_EOF);
+    se_socket_close(accepted);
+    se_socket_close(s);
+    se_socket_close(listener);
+
+    /* Refused: a port bound by a socket that does not listen. */
+    struct sockaddr_storage dead;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    se_socket bound;
+    CHECK_EQ_INT(se_socket_open(AF_INET, &bound), 0);
+    CHECK_EQ_INT(se_socket_bind_source(bound, (struct sockaddr *)&a), 0);
+    CHECK_EQ_INT(se_socket_local_address(bound, &dead), 0);
+    s = io_connect_start(loop, &io, &c, &dead);
+    CHECK_EQ_INT(se_loop_run(loop), 0);
+    CHECK_EQ_INT(c.calls, 1);
+    CHECK(c.events & SE_WRITABLE);
+    CHECK_EQ_INT(c.status, SE_ECONNREFUSED);
+    se_socket_close(s);
+    se_socket_close(bound);
+
+    /* Cancelled: stopped and closed while pending (a listener whose backlog
+     * is full drops the SYN); nothing is reported and the loop ends. */
+    struct sockaddr_storage full;
+    se_socket stuck = listen_local(&full, 0);
+    se_socket fillers[4];
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_INT(se_socket_open(AF_INET, &fillers[i]), 0);
+        (void)se_socket_connect(fillers[i], (struct sockaddr *)&full,
+                                se_addr_len((struct sockaddr *)&full));
+    }
+    s = io_connect_start(loop, &io, &c, &full); /* closed by stop_connect */
+    se_timer stop;
+    se_timer_init(&stop, stop_connect, &io);
+    CHECK_EQ_INT(se_timer_start(loop, &stop, 100), 0);
+    se_timer_stop(loop, &deadline); /* the loop ends when nothing is left */
+    CHECK_EQ_INT(se_loop_run(loop), 0);
+    if (c.calls) {
+        /* This system refused the SYN instead of dropping it. */
+        CHECK_EQ_INT(c.status, SE_ECONNREFUSED);
+        se_timer_stop(loop, &stop);
+        se_socket_close(s);
+    }
+    for (int i = 0; i < 4; i++)
+        se_socket_close(fillers[i]);
+    se_socket_close(stuck);
+    se_loop_free(loop);
+}
+
 /* ---- connections ---- */
 
 typedef struct {

@@ -153,7 +153,7 @@ static void run_race(race_log *g, const fake_list *l, uint64_t delay_ms, uint64_
     CHECK_EQ_INT(se_loop_new(&g->loop, NULL), 0);
     fake_now = 1000;
     se_loop_set_clock(g->loop, fake_clock, NULL);
-    se_race_config cfg = {delay_ms, timeout_ms, fake_open, log_start, log_end, log_done, g};
+    se_race_config cfg = {delay_ms, timeout_ms, fake_open, log_start, log_end, log_done, g, NULL};
     CHECK_EQ_INT(se_race_start(g->loop, l->ai, &cfg, &g->race), 0);
     CHECK_EQ_INT(g->starts, 0); /* nothing from inside se_race_start */
     CHECK_EQ_INT(se_loop_run(g->loop), 0);

@@ -7,14 +7,18 @@
  * - a listener accepts ahead: a few AcceptEx requests stay posted while it
  *   is watched, their sockets wait in a small queue, and the watcher is
  *   readable while the queue holds one (se_io_accept takes it);
- * - any other stream socket watched for reading (the wake-up channel)
- *   parks a zero-byte read, which completes when data or the peer's FIN
- *   arrives and consumes nothing;
- * - writability (a connect in progress), and what the port cannot serve
+ * - any other stream socket watched for reading parks a zero-byte read,
+ *   which completes when data or the peer's FIN arrives and consumes
+ *   nothing;
+ * - a connect is a ConnectEx request (iocp_connect.c), reported to its
+ *   watcher as writability;
+ * - other writability, and what the port cannot serve
  *   (a listener AcceptEx refuses; datagram sockets, whose zero-byte peek
  *   never completes under Wine), is asked of WSAPoll each round, without
  *   waiting; while such a watcher waits, the round's wait lasts at most
  *   POLL_SLICE_MS.
+ * Wake-ups (se_async_send) are completions posted to the port with no
+ * request (PostQueuedCompletionStatus): no socket pair on this backend.
  * A listener shared by several loops is associated with the first loop's
  * port, so that port receives every loop's accepts: it sends each back to
  * its own loop's port. */
@@ -159,9 +163,11 @@ static int iocp_create(se_loop *loop)
         return give_up(loop, se_translate_sys_error(e), "no socket to look up AcceptEx with",
                        (DWORD)e);
     }
-    GUID accept_guid = WSAID_ACCEPTEX;
+    GUID accept_guid = WSAID_ACCEPTEX, connect_guid = WSAID_CONNECTEX;
     int ok = extension(s, accept_guid, &st->acceptex, sizeof st->acceptex);
     int e = ok ? 0 : WSAGetLastError();
+    if (ok && !extension(s, connect_guid, &st->connectex, sizeof st->connectex))
+        st->connectex = NULL; /* connects go by connect() and WSAPoll */
     closesocket(s);
     if (!ok) {
         iocp_destroy(loop);
@@ -470,6 +476,15 @@ static int iocp_update(se_loop *loop, se_io *io)
 {
     iocp_state *st = loop->backend_state;
     iocp_req *r = io->slot_ ? st->table[io->slot_ - 1] : NULL;
+    if (r && r->kind == REQ_CONNECT) {
+        /* Its connect request stands in for any readiness it wants. */
+        io->registered_ = io->events_;
+        if (!io->events_) {
+            iocp_connect_release(st, r);
+            io->slot_ = 0;
+        }
+        return 0;
+    }
     io->registered_ = 0;
     if (!io->events_) {
         if (r)
@@ -618,11 +633,14 @@ static void iocp_dispatch(se_loop *loop)
             se_loop_dispatch(loop, io, st->ready_events[k]);
     }
     st->ready_len = 0;
+    int woken = 0;
     for (ULONG k = 0; k < st->done_len; k++) {
         const OVERLAPPED_ENTRY *e = &st->done[k];
         iocp_req *r = (iocp_req *)e->lpOverlapped;
-        if (!r)
-            continue; /* a bare wake-up */
+        if (!r) {
+            woken = 1; /* iocp_wake's */
+            continue;
+        }
         if (r->port != st->port) {
             forward(st, e);
             continue;
@@ -632,11 +650,23 @@ static void iocp_dispatch(se_loop *loop)
             watch_done(loop, st, r);
         else if (r->kind == REQ_ACCEPT)
             accept_done(loop, st, r);
+        else if (r->kind == REQ_CONNECT)
+            iocp_connect_done(loop, r);
         else
             iocp_op_done(loop, r, e->dwNumberOfBytesTransferred);
     }
     st->done_len = 0;
+    if (woken)
+        se_loop_woken(loop);
     iocp_local_done(loop);
+}
+
+/* Wakes the loop from any thread: a completion with no request, which the
+ * dispatch answers by running the async handles sent. */
+static void iocp_wake(se_loop *loop)
+{
+    iocp_state *st = loop->backend_state;
+    (void)PostQueuedCompletionStatus(st->port, 0, 0, NULL);
 }
 
 const se_backend se_backend_iocp = {
@@ -651,5 +681,8 @@ const se_backend se_backend_iocp = {
     .cancel = iocp_cancel,
     .detach = iocp_detach,
     .accept = iocp_accept,
+    .connect = iocp_connect,
+    .connected = iocp_connected,
+    .wake = iocp_wake,
     .fallback = &se_backend_poll,
 };

@@ -1,6 +1,7 @@
-/* The IOCP backend's private state, shared by its two files:
- * backend_iocp.c (the port, the round, watchers and accepting) and
- * iocp_ops.c (completion I/O: receives and sends).
+/* The IOCP backend's private state, shared by its three files:
+ * backend_iocp.c (the port, the round, watchers, accepting and wake-ups),
+ * iocp_ops.c (completion I/O: receives and sends) and iocp_connect.c
+ * (connects with ConnectEx).
  *
  * Every overlapped request is a req whose OVERLAPPED comes first, so a
  * completion entry leads back to it. Requests live in a table; se_op and
@@ -21,7 +22,7 @@
 /* A request's status when it was cancelled (errors are negative). */
 #define IOCP_CANCELLED 1
 
-enum { REQ_WATCH, REQ_ACCEPT, REQ_RECV, REQ_SEND };
+enum { REQ_WATCH, REQ_ACCEPT, REQ_RECV, REQ_SEND, REQ_CONNECT };
 
 typedef struct iocp_listener iocp_listener;
 
@@ -39,7 +40,7 @@ typedef struct iocp_req {
     uint32_t index;    /* in the table; UINT32_MAX for accept requests */
     se_socket sock;
     struct iocp_req *next, *prev; /* the watchers, or the local sends */
-    se_io *io;                    /* REQ_WATCH */
+    se_io *io;                    /* REQ_WATCH, REQ_CONNECT */
     iocp_listener *lst;           /* REQ_WATCH on a listener, REQ_ACCEPT */
     se_op *op;                    /* operations */
     se_op_cb cb;
@@ -47,11 +48,13 @@ typedef struct iocp_req {
     void *orphan;       /* memory the kernel may still read, freed with the req */
     size_t limit, got;  /* REQ_RECV; REQ_SEND done at once: got is the result */
     se_socket accepted; /* REQ_ACCEPT: the socket AcceptEx fills */
+    int status;         /* REQ_CONNECT, once done: 0 or an SE_E* error */
 } iocp_req;
 
 typedef struct iocp_state {
     HANDLE port;
     LPFN_ACCEPTEX acceptex;
+    LPFN_CONNECTEX connectex; /* NULL: connects use connect() and WSAPoll */
     iocp_req **table;
     uint32_t table_len, table_cap;
     uint32_t *free_idx;
@@ -93,5 +96,22 @@ int iocp_send(se_loop *loop, se_op *op, se_socket sock, const void *buf, size_t 
               void *data);
 void iocp_cancel(se_loop *loop, se_op *op);
 void iocp_detach(se_loop *loop, se_op *op, void *orphan);
+
+/* se_io_connect's backend part (iocp_connect.c): posts a ConnectEx for
+ * IO's socket, bound to the family's any-address first if it is not bound.
+ * SE_ENOSYS for a family ConnectEx does not serve. */
+int iocp_connect(se_loop *loop, se_io *io, const struct sockaddr *addr, se_socklen len);
+
+/* How IO's connect ended: 0, an SE_E* error, SE_EINPROGRESS while it is
+ * pending; SO_ERROR for a watcher that is no ConnectEx request. */
+int iocp_connected(se_loop *loop, se_io *io);
+
+/* Handles the completion of connect request R: reports it to its watcher
+ * as SE_WRITABLE (| SE_ERRORED). */
+void iocp_connect_done(se_loop *loop, iocp_req *r);
+
+/* IO stopped while R, its connect request, is held: the connect is
+ * cancelled and R freed once the kernel is done with it. */
+void iocp_connect_release(iocp_state *st, iocp_req *r);
 
 #endif

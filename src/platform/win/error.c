@@ -18,6 +18,7 @@ int se_translate_sys_error(int sys_error)
     case WSAEINTR:
         return SE_EINTR;
     case WSAECONNREFUSED:
+    case ERROR_CONNECTION_REFUSED: /* an overlapped connect's Win32 code */
         return SE_ECONNREFUSED;
     case WSAECONNRESET:
     case WSAENETRESET:
@@ -25,10 +26,13 @@ int se_translate_sys_error(int sys_error)
     case WSAECONNABORTED:
         return SE_ECONNABORTED;
     case WSAETIMEDOUT:
+    case ERROR_SEM_TIMEOUT:
         return SE_ETIMEDOUT;
     case WSAENETUNREACH:
+    case ERROR_NETWORK_UNREACHABLE:
         return SE_ENETUNREACH;
     case WSAEHOSTUNREACH:
+    case ERROR_HOST_UNREACHABLE:
         return SE_EHOSTUNREACH;
     case WSAENETDOWN:
         return SE_ENETDOWN;

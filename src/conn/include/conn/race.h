@@ -33,6 +33,12 @@ typedef struct se_race_config {
     void (*on_done)(void *arg, int status, se_socket sock, const struct sockaddr *addr,
                     se_socklen len);
     void *arg;
+    /* Optional, used instead of OPEN: opens a socket for ADDR ready to
+     * connect (options set, bound to a source address if any) without
+     * connecting it; the race connects it through the loop
+     * (se_io_connect). Returns 0 with *OUT set, or an error with nothing
+     * to close. */
+    int (*prepare)(void *arg, const struct sockaddr *addr, se_socklen len, se_socket *out);
 } se_race_config;
 
 /* Writes at most CAP pointers to LIST's entries into OUT in the order a race

@@ -74,7 +74,7 @@ struct se_deferred {
 
 struct se_async {
     se_async *next_;
-    se_wakeup *wakeup_; /* the loop's, signalled by se_async_send */
+    se_loop *loop_; /* woken by se_async_send */
     se_async_cb cb_;
     void *data_;
     atomic_int pending_; /* set by se_async_send from any thread */
@@ -142,6 +142,18 @@ void se_io_stop(se_loop *loop, se_io *io);
  * (non-blocking, and *PEER when PEER is not NULL), SE_EAGAIN when none
  * waits, or an error (SE_EMFILE...). */
 int se_io_accept(se_loop *loop, se_io *io, se_socket *out, struct sockaddr_storage *peer);
+
+/* Starts connecting IO's socket (open, non-blocking, bound to a source
+ * address or not) to ADDR; IO must be idle. Returns 0 when connected at
+ * once, an error, or SE_EINPROGRESS: IO's callback then reports the end
+ * (SE_WRITABLE, with SE_ERRORED when it failed), and se_io_connected()
+ * tells how it ended. Stopping IO first cancels the connect. Most backends
+ * connect() and wait for writability; IOCP posts a ConnectEx. */
+int se_io_connect(se_loop *loop, se_io *io, const struct sockaddr *addr, se_socklen len);
+
+/* In IO's callback after se_io_connect: 0 when the socket is connected,
+ * or the connect's error (SE_ECONNREFUSED, SE_ETIMEDOUT...). */
+int se_io_connected(se_loop *loop, se_io *io);
 
 /* IO's data pointer and socket. */
 void *se_io_data(const se_io *io);
