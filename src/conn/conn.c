@@ -831,8 +831,7 @@ static void connected(se_conn *conn)
 
 /* ---- the race's callbacks (conn/race.h) ---- */
 
-static int open_unix_attempt(void *arg, const struct sockaddr *addr, se_socklen len,
-                             se_socket *out)
+static int open_unix_attempt(void *arg, const struct sockaddr *addr, se_socklen len, se_socket *out)
 {
     (void)addr;
     (void)len;

@@ -187,9 +187,10 @@ int se_stop_signals_count(void);
 
 /* ---- wake-ups across threads ---- */
 
-/* A channel that wakes an event loop: any thread (or a POSIX signal
- * handler) signals it, the loop watches its socket for readability and
- * drains it. Signals sent before a drain are coalesced. */
+/* A channel that wakes an event loop whose backend has no wake-up of its
+ * own: any thread (or a POSIX signal handler) signals it, the loop watches
+ * its socket for readability and drains it. Signals sent before a drain
+ * are coalesced. */
 typedef struct se_wakeup se_wakeup;
 
 /* Creates a wake-up channel into *OUT. Returns 0 or an error. */
