@@ -1,6 +1,8 @@
-/* `sockecho server`: options, then the echo server until it stops. */
+/* `sockecho server`: options, then the echo server until it stops; its
+ * output is server_report.c's. */
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/server_report.h"
 #include "cli/sockopt_args.h"
 #include "metrics/responder.h"
 #include "exit_code.h"
@@ -163,7 +165,7 @@ static int parse_fault(const char *text, se_server_options *opt, char *err, size
 typedef struct server_args {
     se_server_options opt;
     se_cli_tls tls;
-    int quiet, verbose;
+    int json, quiet, verbose;
     int port_given, proxy_timeout_given;
     int systemd, inetd, faults;
 } server_args;
@@ -290,7 +292,7 @@ static int parse_option(int id, const se_args *args, server_args *s)
         opt->metrics = v;
         return 0;
     case OPT_JSON:
-        opt->json = 1;
+        s->json = 1;
         return 0;
     case OPT_SYSTEMD:
         s->systemd = 1;
@@ -441,5 +443,14 @@ int se_cmd_server(int argc, char **argv)
     if (rc)
         return rc;
     opt->verbosity = s.quiet ? 0 : 1 + (s.verbose > 2 ? 2 : s.verbose);
+    /* The server reports; its lines and records are formatted here. */
+    se_server_output output = {.out = stdout,
+                               .err = stderr,
+                               .json = s.json,
+                               .verbosity = opt->verbosity,
+                               .port_picked = strcmp(opt->port, "0") == 0};
+    se_server_events events;
+    se_server_output_init(&output, &events);
+    opt->events = &events;
     return run_server(opt, &s.tls);
 }

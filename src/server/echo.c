@@ -7,13 +7,9 @@
 #include "conn/proxy_filter.h"
 #include "conn/tls_filter.h"
 #include "util/pattern.h"
-#include "util/json.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const outcome_names[] = {"complete", "reset", "aborted",
-                                            "failed",   "idle",  "refused"};
 
 /* Under --proxy-protocol the owner bytes hold what the PROXY filter found
  * after the client_conn (other servers do not pay for it). */
@@ -42,7 +38,7 @@ static const se_server_options *options(const client_conn *cc)
     return se_worker_of(se_conn_of_owner(cc))->srv->opt;
 }
 
-void se_echo_finish(client_conn *cc, outcome result, int err, int abortive)
+void se_echo_finish(client_conn *cc, se_server_outcome result, int err, int abortive)
 {
     se_conn *conn = se_conn_of_owner(cc);
     if (se_conn_get_state(conn) == SE_CONN_CLOSED)
@@ -63,11 +59,11 @@ void se_echo_finish(client_conn *cc, outcome result, int err, int abortive)
 
 static void fail(client_conn *cc, int err)
 {
-    outcome result = OUTCOME_FAILED;
+    se_server_outcome result = SE_OUTCOME_FAILED;
     if (se_err_is_reset(err))
-        result = OUTCOME_RESET;
+        result = SE_OUTCOME_RESET;
     else if (err == SE_EINJECTED)
-        result = OUTCOME_ABORTED, err = 0;
+        result = SE_OUTCOME_ABORTED, err = 0;
     se_echo_finish(cc, result, err, 1);
 }
 
@@ -127,7 +123,7 @@ static void on_eof(se_conn *conn)
 
 static void on_shutdown(se_conn *conn)
 {
-    se_echo_finish(cc_of(conn), OUTCOME_COMPLETE, 0, 0);
+    se_echo_finish(cc_of(conn), SE_OUTCOME_COMPLETE, 0, 0);
 }
 
 static void on_error(se_conn *conn, int err)
@@ -140,7 +136,7 @@ static void on_error(se_conn *conn, int err)
         SE_STAT_ADD(&srv->stats, refused_proxy, 1);
         se_addr_format(se_conn_peer(conn), where, sizeof where);
         se_server_log(srv, 3, "refused %s: %s", where, rx->reason);
-        se_echo_finish(cc, OUTCOME_REFUSED, err, 1);
+        se_echo_finish(cc, SE_OUTCOME_REFUSED, err, 1);
         return;
     }
     fail(cc, err);
@@ -155,7 +151,7 @@ static void on_connect(se_conn *conn, int status)
     if (status || !rx || rx->status != SE_PROXY_RX_ACCEPTED)
         return;
     if (se_admit_proxied(se_worker_of(conn), cc) != 0)
-        se_echo_finish(cc, OUTCOME_REFUSED, 0, 1);
+        se_echo_finish(cc, SE_OUTCOME_REFUSED, 0, 1);
 }
 
 /* ---- reporting and release ---- */
@@ -164,48 +160,23 @@ static void report(const client_conn *cc)
 {
     const se_conn *conn = se_conn_of_owner(cc);
     worker *w = se_worker_of(conn);
-    server *srv = w->srv;
-    char host[SE_ADDRSTRLEN], when[40], text[1200], via[SE_ADDRSTRLEN + 40] = "";
-    se_addr_host(se_conn_peer(conn), host, sizeof host);
     /* The proxy that named the client, when a header did. */
     const se_proxy_rx *rx = rx_of((client_conn *)cc);
     int proxied = rx && (rx->status == SE_PROXY_RX_ACCEPTED || rx->status == SE_PROXY_RX_LOCAL);
-    char proxy[SE_ADDRSTRLEN] = "";
-    if (proxied)
-        se_addr_format(&rx->proxy.sa, proxy, sizeof proxy);
-    se_utc_timestamp(when, sizeof when);
-    double ms = (double)(uint32_t)((uint32_t)se_loop_now(w->loop) - cc->start_ms);
-    unsigned long long in = se_conn_bytes_in(conn), out = se_conn_bytes_out(conn);
-    int port = se_addr_port(se_conn_peer(conn));
-    int fin = se_conn_eof_received(conn);
-    if (srv->opt->json) {
-        se_json j;
-        se_json_record_buf(&j, text, sizeof text, "connection");
-        se_json_str(&j, "time", when);
-        se_json_str(&j, "peer", host);
-        se_json_int(&j, "port", port);
-        se_json_str(&j, "outcome", outcome_names[cc->result]);
-        se_json_str(&j, "error", cc->error ? se_err_name(cc->error) : NULL);
-        se_json_u64(&j, "bytes_in", in);
-        se_json_u64(&j, "bytes_out", out);
-        se_json_num(&j, "duration_ms", ms, 0);
-        se_json_bool(&j, "client_fin", fin);
-        se_json_int(&j, "worker", w->index);
-        se_json_str(&j, "proxy", proxied ? proxy : NULL);
-        se_json_end(&j);
-    } else {
-        int v6 = strchr(host, ':') != NULL;
-        if (proxied)
-            snprintf(via, sizeof via, " (PROXY v%d from %s%s)", rx->version, proxy,
-                     rx->status == SE_PROXY_RX_LOCAL ? ", LOCAL" : "");
-        snprintf(text, sizeof text,
-                 "Bytes received: %llu\nBytes sent: %llu\n%s%s %s%s%s:%d%s %s%s%s, %llu bytes in, "
-                 "%llu bytes out, %.0f ms\n",
-                 in, out, fin ? "Connection closing...\n" : "", when, v6 ? "[" : "", host,
-                 v6 ? "]" : "", port, via, outcome_names[cc->result], cc->error ? ": " : "",
-                 cc->error ? se_strerror(cc->error) : "", in, out, ms);
-    }
-    se_server_write(srv, stdout, text);
+    se_server_conn_report c = {
+        .peer = se_conn_peer(conn),
+        .outcome = (se_server_outcome)cc->result,
+        .error = cc->error,
+        .bytes_in = se_conn_bytes_in(conn),
+        .bytes_out = se_conn_bytes_out(conn),
+        .duration_ms = (uint32_t)((uint32_t)se_loop_now(w->loop) - cc->start_ms),
+        .client_fin = se_conn_eof_received(conn),
+        .worker = w->index,
+        .proxy = proxied ? &rx->proxy.sa : NULL,
+        .proxy_version = proxied ? rx->version : 0,
+        .proxy_local = proxied && rx->status == SE_PROXY_RX_LOCAL,
+    };
+    se_server_emit_connection(w->srv, &c);
 }
 
 static void on_close(se_conn *conn)
@@ -213,12 +184,12 @@ static void on_close(se_conn *conn)
     client_conn *cc = cc_of(conn);
     worker *w = se_worker_of(conn);
     server *srv = w->srv;
-    if (srv->opt->verbosity >= 2 || (srv->opt->json && srv->opt->verbosity >= 1))
+    if (srv->events->connection)
         report(cc);
     atomic_uint_fast64_t *counters[] = {&srv->stats.complete, &srv->stats.reset,
                                         &srv->stats.aborted, &srv->stats.failed,
                                         &srv->stats.idle_evicted};
-    if (cc->result != OUTCOME_REFUSED) /* counted by admission or the PROXY check */
+    if (cc->result != SE_OUTCOME_REFUSED) /* counted by admission or the PROXY check */
         atomic_fetch_add_explicit(counters[cc->result], 1, memory_order_relaxed);
     SE_STAT_ADD(&srv->stats, bytes_out, se_conn_bytes_out(conn) - cc->counted_out);
     se_idle_remove(w, cc);
@@ -283,8 +254,8 @@ void se_echo_abort_all(worker *w)
         int finished =
             se_conn_eof_received(conn) && se_conn_shutdown_done(conn) && se_conn_pending(conn) == 0;
         if (finished) /* its on_shutdown is only waiting for its turn */
-            se_echo_finish(cc, OUTCOME_COMPLETE, 0, 0);
+            se_echo_finish(cc, SE_OUTCOME_COMPLETE, 0, 0);
         else
-            se_echo_finish(cc, OUTCOME_ABORTED, 0, 1);
+            se_echo_finish(cc, SE_OUTCOME_ABORTED, 0, 1);
     }
 }

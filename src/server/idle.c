@@ -84,7 +84,7 @@ void se_idle_sweep(se_loop *loop, se_timer *t)
                 cc->listed_ms = (uint32_t)se_conn_last_activity(conn);
                 insert_sorted(w, cc);
             } else {
-                se_echo_finish(cc, OUTCOME_IDLE, 0, se_conn_pending(conn) > 0);
+                se_echo_finish(cc, SE_OUTCOME_IDLE, 0, se_conn_pending(conn) > 0);
             }
         }
         cc = next;

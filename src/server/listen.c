@@ -3,7 +3,6 @@
  * worker with SO_REUSEPORT, or one shared set; --max-conns and
  * out-of-descriptor pauses, each logged once per episode. */
 #include "server_internal.h"
-#include "util/json.h"
 
 #include "conn/tls_config.h"
 #include "util/sockopt_text.h"
@@ -189,70 +188,39 @@ static int listen_unix(server *srv)
     return err;
 }
 
-static void print_listening_unix(server *srv)
+static void report_listening_unix(server *srv)
 {
-    const char *path = srv->opt->unix_path;
-    if (srv->opt->verbosity >= 1) {
-        fprintf(stderr, "listening on unix %s\n", path);
-        fflush(stderr);
-    }
-    if (srv->opt->json) {
-        se_json j;
-        se_json_record(&j, stdout, "listening");
-        se_json_str(&j, "address", path);
-        se_json_null(&j, "port");
-        se_json_str(&j, "protocol", "unix");
-        se_json_null(&j, "tls");
-        se_json_str(&j, "backend", se_loop_backend_name(srv->workers[0].loop));
-        se_json_end(&j);
-    }
+    se_server_listening l = {
+        .protocol = SE_SERVE_UNIX,
+        .address = srv->opt->unix_path,
+        .backend = se_loop_backend_name(srv->workers[0].loop),
+    };
+    se_server_emit_listening(srv, &l);
 }
 
-static void print_listening(server *srv, se_socket sock, const char *proto)
+static void report_listening(server *srv, se_socket sock, se_server_protocol protocol)
 {
     struct sockaddr_storage local;
     char host[SE_ADDRSTRLEN];
     if (se_socket_local_address(sock, &local) != 0)
         return;
     se_addr_host((struct sockaddr *)&local, host, sizeof host);
-    int port = se_addr_port((struct sockaddr *)&local);
-    /* -q still names the port the system picked for --port 0. */
-    int picked = srv->opt->port && strcmp(srv->opt->port, "0") == 0;
-    if (srv->opt->verbosity < 1 && !picked)
-        return;
+    se_server_listening l = {
+        .protocol = protocol,
+        .address = host,
+        .port = se_addr_port((struct sockaddr *)&local),
+        .backend = se_loop_backend_name(srv->workers[0].loop),
+    };
     /* Over TLS, the certificate's fingerprint: how a client that cannot
      * verify an ephemeral certificate recognises it. */
-    const char *fp = srv->opt->tls && !proto ? se_tls_config_fingerprint(srv->opt->tls) : NULL;
-    fprintf(stderr, "listening on %s %d%s%s%s%s\n", host, port, proto ? " " : "",
-            proto ? proto : "", fp ? " tls sha256=" : "", fp ? fp : "");
-    fflush(stderr);
-    int with_options = !proto && se_sockopts_given(&srv->opt->sockopts);
+    if (srv->opt->tls && protocol == SE_SERVE_TCP)
+        l.tls_fingerprint = se_tls_config_fingerprint(srv->opt->tls);
     se_sockopts_state state;
-    if (with_options)
+    if (protocol == SE_SERVE_TCP && se_sockopts_given(&srv->opt->sockopts)) {
         se_sockopts_read(sock, local.ss_family, &state);
-    if (with_options && srv->opt->verbosity >= 2) {
-        char text[300];
-        se_sockopts_describe(&state, text, sizeof text);
-        fprintf(stderr, "socket options on %s %d: %s\n", host, port, text);
+        l.sockopts = &state;
     }
-    if (srv->opt->json) {
-        se_json j;
-        se_json_record(&j, stdout, "listening");
-        se_json_str(&j, "address", host);
-        se_json_int(&j, "port", port);
-        se_json_str(&j, "protocol", proto ? proto : "tcp");
-        if (fp) {
-            se_json_object(&j, "tls");
-            se_json_str(&j, "fingerprint_sha256", fp);
-            se_json_close(&j);
-        } else {
-            se_json_null(&j, "tls");
-        }
-        se_json_str(&j, "backend", se_loop_backend_name(srv->workers[0].loop));
-        if (with_options)
-            se_sockopts_json(&j, &state);
-        se_json_end(&j);
-    }
+    se_server_emit_listening(srv, &l);
 }
 
 int se_listen_setup(server *srv)
@@ -295,16 +263,16 @@ int se_listen_setup(server *srv)
         return 1;
     }
     if (opt->unix_path) {
-        print_listening_unix(srv);
+        report_listening_unix(srv);
         return 0;
     }
     worker *first = &srv->workers[0];
     for (size_t i = 0; i < first->listener_count; i++)
-        print_listening(srv, se_io_socket(&first->listeners[i]), NULL);
+        report_listening(srv, se_io_socket(&first->listeners[i]), SE_SERVE_TCP);
     for (size_t i = 0; i < srv->shared_count; i++)
-        print_listening(srv, srv->shared[i], NULL);
+        report_listening(srv, srv->shared[i], SE_SERVE_TCP);
     for (size_t i = 0; i < srv->udp_count; i++)
-        print_listening(srv, srv->udp[i], "udp");
+        report_listening(srv, srv->udp[i], SE_SERVE_UDP);
     return 0;
 }
 

@@ -57,24 +57,20 @@ static int start_probes(se_metrics *m, server *srv)
 
 /* ---- the listener ---- */
 
-static void print_metrics_address(server *srv, se_socket sock)
+static void report_metrics_address(server *srv, se_socket sock)
 {
     struct sockaddr_storage local;
     char host[SE_ADDRSTRLEN];
-    if (srv->opt->verbosity < 1 || se_socket_local_address(sock, &local) != 0)
+    if (se_socket_local_address(sock, &local) != 0)
         return;
     se_addr_host((struct sockaddr *)&local, host, sizeof host);
-    int port = se_addr_port((struct sockaddr *)&local);
-    char line[256];
-    snprintf(line, sizeof line, "metrics on %s %d\n", host, port);
-    se_server_write(srv, stderr, line);
-    if (srv->opt->json) {
-        snprintf(
-            line, sizeof line,
-            "{\"type\":\"listening\",\"address\":\"%s\",\"port\":%d,\"protocol\":\"metrics\"}\n",
-            host, port);
-        se_server_write(srv, stdout, line);
-    }
+    se_server_listening l = {
+        .protocol = SE_SERVE_METRICS,
+        .address = host,
+        .port = se_addr_port((struct sockaddr *)&local),
+        .backend = se_loop_backend_name(srv->workers[0].loop),
+    };
+    se_server_emit_listening(srv, &l);
 }
 
 static char *render(void *srv, size_t *len)
@@ -103,7 +99,7 @@ int se_metrics_start(server *srv)
         se_server_log(srv, 0, "cannot serve metrics on %s: %s", where, se_strerror(err));
         return 1;
     }
-    print_metrics_address(srv, sock);
+    report_metrics_address(srv, sock);
     if (!(m->http = se_http_responder_start(srv->workers[0].loop, sock, render, srv)) ||
         (err = start_probes(m, srv)) != 0) {
         se_server_log(srv, 0, "cannot serve metrics: %s", se_strerror(m->http ? err : SE_ENOMEM));

@@ -11,7 +11,7 @@
 
 typedef struct se_metrics se_metrics;
 
-/* Opens the --metrics listener, prints "metrics on ADDR PORT", and
+/* Opens the --metrics listener, reports it (a listening event), and
  * registers the responder and the lag probes on the workers' loops (call
  * before their threads start). Returns 0 (also when --metrics is not
  * given), or 1 after logging why it cannot. */

@@ -1,51 +1,11 @@
-/* The server's top: workers (one event loop per thread), the supervisor
- * that handles stop signals and prints statistics, and the output they
- * share. See server_internal.h for how the files divide the work. */
+/* The server's top: workers (one event loop per thread) and the supervisor
+ * that handles stop signals and reports statistics. See server_internal.h
+ * for how the files divide the work. */
 #include "metrics.h"
 #include "server_internal.h"
-#include "util/json.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- output ---- */
-
-void se_server_write(server *srv, FILE *out, const char *text)
-{
-    se_mutex_lock(srv->output_lock);
-    fputs(text, out);
-    fflush(out);
-    se_mutex_unlock(srv->output_lock);
-}
-
-void se_server_log(server *srv, int level, const char *fmt, ...)
-{
-    if (srv->opt->verbosity < level)
-        return;
-    char message[512], when[40], line[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    se_utc_timestamp(when, sizeof when);
-    if (srv->opt->json) {
-        se_json j;
-        se_json_record_buf(&j, line, sizeof line, "log");
-        se_json_str(&j, "time", when);
-        se_json_str(&j, "message", message);
-        se_json_end(&j);
-        se_server_write(srv, stdout, line);
-    }
-    /* Errors (level 0) always reach stderr, in the one error format. */
-    if (!srv->opt->json || level == 0) {
-        if (level == 0)
-            snprintf(line, sizeof line, "sockecho server: %s\n", message);
-        else
-            snprintf(line, sizeof line, "%s sockecho server: %s\n", when, message);
-        se_server_write(srv, stderr, line);
-    }
-}
 
 /* ---- workers ---- */
 
@@ -128,11 +88,6 @@ static void worker_main(void *arg)
 
 /* ---- the supervisor ---- */
 
-static double uptime(const server *srv)
-{
-    return (double)(se_now_ns() - srv->start_ns) / 1e9;
-}
-
 static void broadcast_stop(server *srv)
 {
     for (int i = 0; i < srv->worker_count; i++) {
@@ -167,18 +122,16 @@ static void on_worker_done(se_loop *loop, se_async *async)
 static void on_stats_timer(se_loop *loop, se_timer *t)
 {
     server *srv = se_timer_data(t);
-    se_mutex_lock(srv->output_lock);
-    se_stats_print(&srv->stats, 0, uptime(srv), srv->opt->json, stdout, stderr);
-    se_mutex_unlock(srv->output_lock);
+    se_server_emit_stats(srv, 0);
     if (se_timer_start(loop, t, srv->opt->stats_interval_ms))
         se_server_log(srv, 0, "cannot schedule statistics");
 }
 
 /* Waits for every worker to finish, relaying stop signals to them and
- * printing statistics every --stats-interval. */
+ * reporting statistics every --stats-interval. */
 static void supervise(server *srv)
 {
-    if (srv->opt->stats_interval_ms && srv->opt->verbosity >= 1 &&
+    if (srv->opt->stats_interval_ms && srv->events->stats &&
         se_timer_start(srv->loop, &srv->stats_timer, srv->opt->stats_interval_ms))
         se_server_log(srv, 0, "cannot schedule statistics");
     if (atomic_load(&srv->workers_done) < srv->worker_count) {
@@ -244,9 +197,11 @@ static void log_backend(server *srv)
 
 int se_server_run(const se_server_options *opt)
 {
+    static const se_server_events silent = {0};
     server srv;
     memset(&srv, 0, sizeof srv);
     srv.opt = opt;
+    srv.events = opt->events ? opt->events : &silent;
     srv.start_ns = se_now_ns();
     srv.worker_count = opt->threads > 0 ? opt->threads : 1;
     se_raise_descriptor_limit();
@@ -254,7 +209,11 @@ int se_server_run(const se_server_options *opt)
     srv.sources = se_source_table_create();
     srv.workers = calloc((size_t)srv.worker_count, sizeof *srv.workers);
     if (!srv.output_lock || !srv.sources || !srv.workers) {
-        fprintf(stderr, "sockecho server: out of memory\n");
+        se_server_log(&srv, 0, "out of memory");
+        free(srv.workers);
+        se_source_table_destroy(srv.sources);
+        if (srv.output_lock)
+            se_mutex_destroy(srv.output_lock);
         return -1;
     }
     if (opt->listen_source != SE_LISTEN_BIND && se_listen_inherit(&srv) != 0) {
@@ -283,8 +242,7 @@ int se_server_run(const se_server_options *opt)
         supervise(&srv);
         for (int i = 0; i < launched; i++)
             se_thread_join(srv.workers[i].thread);
-        if (opt->verbosity >= 1)
-            se_stats_print(&srv.stats, 1, uptime(&srv), opt->json, stdout, stderr);
+        se_server_emit_stats(&srv, 1);
         rc = started ? -1 : 0;
     }
     se_metrics_stop(&srv);

@@ -6,7 +6,8 @@
  *   idle.c     the worker's connections by last activity; idle eviction
  *   fault.c    the opt-in fault modes, as a filter on each connection
  *   udp.c      the UDP echo
- *   stats.c    counters and their output
+ *   stats.c    counters and their snapshot
+ *   events.c   what the server reports (se_server_events), under one lock
  *   policy.c   address ranges and per-source counts
  *   metrics.c  --metrics (metrics.h; the responder is src/metrics/)
  * Each worker owns one event loop and everything registered on it; the
@@ -50,24 +51,11 @@ typedef struct server {
     se_timer stats_timer; /* --stats-interval */
     int signals_relayed;
     atomic_int workers_done;
-    se_mutex *output_lock;
+    const se_server_events *events; /* opt->events, or one with no member set */
+    se_mutex *output_lock;          /* held while an event runs (events.c) */
     const char *sockopt_failed; /* the socket option a listener refused */
     struct se_metrics *metrics; /* --metrics (metrics.h); NULL without */
 } server;
-
-/* Why a connection ended, seen from the echo side: the words of the
- * server's records (JSON "outcome", the metrics' label). A verifying client
- * or the load generator says how a session ended with an se_verdict
- * (util/verdict.h); the faults the server injects on purpose are
- * se_fault_kind (server.h). */
-typedef enum {
-    OUTCOME_COMPLETE,
-    OUTCOME_RESET,
-    OUTCOME_ABORTED,
-    OUTCOME_FAILED,
-    OUTCOME_IDLE,
-    OUTCOME_REFUSED /* after accept: a PROXY header, or the client it named */
-} outcome;
 
 /* How a connection's start is read under --proxy-protocol. */
 enum { SE_PROXY_MODE_NONE, SE_PROXY_MODE_UNTRUSTED, SE_PROXY_MODE_TRUSTED };
@@ -80,7 +68,7 @@ struct client_conn {
     uint32_t listed_ms;       /* loop time (low 32 bits) of its list position */
     uint32_t start_ms;
     int16_t error;       /* SE_E* */
-    uint8_t result;      /* outcome */
+    uint8_t result;      /* se_server_outcome */
     uint8_t paused;      /* reading stopped by backpressure */
     uint8_t source_held; /* counted in the per-source table */
     uint8_t proxied;     /* under --proxy-protocol: an se_proxy_rx follows */
@@ -115,13 +103,13 @@ struct worker {
 /* Adopts the sockets inetd or systemd passed (the options say which),
  * checking that each is a listening or datagram socket. Call first, before
  * the process opens a descriptor of its own. Returns 0, or 1 after
- * printing what was passed and what is needed. */
+ * logging what was passed and what is needed. */
 int se_listen_inherit(server *srv);
 
 /* Creates the listening sockets the options ask for (bound addresses or
- * inherited ones) and prints "listening on ADDR PORT" for each. With
+ * inherited ones) and reports each (se_server_events.listening). With
  * several workers on an OS with SO_REUSEPORT, each worker gets its own
- * sockets; otherwise they are shared. Returns 0, or 1 after printing why. */
+ * sockets; otherwise they are shared. Returns 0, or 1 after logging why. */
 int se_listen_setup(server *srv);
 
 /* Closes the shared sockets (the workers have stopped watching them). */
@@ -159,7 +147,7 @@ int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer
                   int source_held);
 
 /* Ends CC with RESULT and ERR: abortively (RST) when ABORTIVE. */
-void se_echo_finish(client_conn *cc, outcome result, int err, int abortive);
+void se_echo_finish(client_conn *cc, se_server_outcome result, int err, int abortive);
 
 /* Ends every connection of W whose drain time is over: those that have
  * finished (both FINs out, nothing pending) as complete, the others with
@@ -199,15 +187,20 @@ int se_udp_start(worker *w);
 /* Stops watching them and frees W's UDP state. */
 void se_udp_stop(worker *w);
 
-/* ---- server.c ---- */
+/* ---- events.c ---- */
 
-/* Prints one line (text mode: on stderr with a timestamp, or on stdout for
- * per-connection reports) under the output lock. */
+/* Reports a message of LEVEL (se_server_events.log) when the options'
+ * verbosity reaches it. */
 void se_server_log(server *srv, int level, const char *fmt, ...);
 
-/* Writes TEXT (already formatted, possibly several lines) to OUT atomically
- * with respect to other threads' output. */
-void se_server_write(server *srv, FILE *out, const char *text);
+/* Report through srv->events, each under the output lock (if it could be
+ * made): a listening socket, a connection that ended, the counters now
+ * (the summary when FINAL). */
+void se_server_emit_listening(server *srv, const se_server_listening *l);
+void se_server_emit_connection(server *srv, const se_server_conn_report *c);
+void se_server_emit_stats(server *srv, int final);
+
+/* ---- server.c ---- */
 
 /* A worker finished a connection: stops its loop when it is draining and
  * idle, or when --once has served its client. */

@@ -1,12 +1,13 @@
 /* Server statistics: counters shared by every worker thread (relaxed
- * atomics: each is a running total, read now and then by the supervisor),
- * and the one place that prints them, as text or NDJSON. */
+ * atomics: each is a running total, read now and then by the supervisor
+ * and the metrics responder), and their snapshot for the reports. */
 #ifndef SOCKECHO_STATS_H
 #define SOCKECHO_STATS_H
 
+#include "server/server.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 
 typedef struct se_stats {
     atomic_uint_fast64_t open, total;
@@ -23,8 +24,8 @@ typedef struct se_stats {
     atomic_fetch_sub_explicit(&(stats)->field, (uint_fast64_t)(n), memory_order_relaxed)
 #define SE_STAT_GET(stats, field) atomic_load_explicit(&(stats)->field, memory_order_relaxed)
 
-/* Prints one statistics record: periodic, or the summary when FINAL. Text
- * goes to ERR as one line, JSON (type "stats" / "summary") to OUT. */
-void se_stats_print(const se_stats *s, int final, double uptime_s, int json, FILE *out, FILE *err);
+/* Reads every counter of S into *OUT (each one atomically; together they
+ * are as consistent as running totals read one after another can be). */
+void se_stats_snapshot(const se_stats *s, se_server_counts *out);
 
 #endif
