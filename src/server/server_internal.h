@@ -53,8 +53,8 @@ typedef struct server {
     atomic_int workers_done;
     const se_server_events *events; /* opt->events, or one with no member set */
     se_mutex *output_lock;          /* held while an event runs (events.c) */
-    const char *sockopt_failed; /* the socket option a listener refused */
-    struct se_metrics *metrics; /* --metrics (metrics.h); NULL without */
+    const char *sockopt_failed;     /* the socket option a listener refused */
+    struct se_metrics *metrics;     /* --metrics (metrics.h); NULL without */
 } server;
 
 /* How a connection's start is read under --proxy-protocol. */
