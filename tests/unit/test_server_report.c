@@ -191,7 +191,7 @@ TEST(server_report_stats_and_log)
     se_server_report_log(&c.o, WHEN, 1, "a \"quoted\" note");
     se_server_report_log(&c.o, WHEN, 0, "cannot listen");
     close_capture(&c);
-    CHECK_EQ_STR(c.out, "{\"type\":\"summary\"," V ",\"time\":\"" WHEN "\",\"uptime_s\":1.53,"
+    CHECK_EQ_STR(c.out, "{\"type\":\"summary\"," V ",\"time\":\"" WHEN "\",\"uptime_s\":1.530,"
                         "\"open\":1,\"total\":1,\"complete\":3,\"reset\":1,\"aborted\":0,"
                         "\"failed\":0,\"idle_evicted\":0,\"refused_policy\":0,\"refused_source\":0,"
                         "\"refused_proxy\":2,\"bytes_in\":1295246,\"bytes_out\":1295240,"
