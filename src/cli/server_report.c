@@ -37,10 +37,14 @@ static void listening_metrics(const se_server_output *o, const se_server_listeni
     fprintf(o->err, "metrics on %s %d\n", l->address, l->port);
     fflush(o->err);
     if (o->json) {
-        fputs("{\"type\":\"listening\",\"address\":", o->out);
-        se_json_string(o->out, l->address);
-        fprintf(o->out, ",\"port\":%d,\"protocol\":\"metrics\"}\n", l->port);
-        fflush(o->out);
+        se_json j;
+        se_json_record(&j, o->out, "listening");
+        se_json_str(&j, "address", l->address);
+        se_json_int(&j, "port", l->port);
+        se_json_str(&j, "protocol", "metrics");
+        se_json_null(&j, "tls");
+        se_json_str(&j, "backend", l->backend);
+        se_json_end(&j);
     }
 }
 

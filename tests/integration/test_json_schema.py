@@ -129,7 +129,8 @@ def test_client_records(ctx):
 
 def test_server_records(ctx):
     with start_server(ctx, ['--bind', '127.0.0.1', '--port', '0', '--json',
-                            '--stats-interval', '100ms', '--max-conns', '1']) as server:
+                            '--stats-interval', '100ms', '--max-conns', '1',
+                            '--metrics', '127.0.0.1:0']) as server:
         result = run_client(ctx, ['127.0.0.1', server.port])
         check(result.rc == 0, 'client: %s', result.describe())
         # Hold one connection open, so a second reaches --max-conns: a log
