@@ -87,8 +87,8 @@ TEST(server_report_listening)
                  "\"udp\",\"tls\":null,\"backend\":\"epoll\"}\n"
                  "{\"type\":\"listening\"," V ",\"address\":\"/run/s.sock\",\"port\":null,"
                  "\"protocol\":\"unix\",\"tls\":null,\"backend\":\"poll\"}\n"
-                 "{\"type\":\"listening\",\"address\":\"127.0.0.1\",\"port\":9100,\"protocol\":"
-                 "\"metrics\"}\n");
+                 "{\"type\":\"listening\"," V ",\"address\":\"127.0.0.1\",\"port\":9100,"
+                 "\"protocol\":\"metrics\",\"tls\":null,\"backend\":\"epoll\"}\n");
     /* -q: nothing, but the port --port 0 picked (as text), and --unix's
      * record. */
     open_capture(&c, 1, 0);
