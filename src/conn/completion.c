@@ -25,9 +25,8 @@ static int completion_update(se_conn *conn)
 {
     int want = se_conn_socket_reading(conn);
     if (want && !se_op_active(&conn->recv_op)) {
-        size_t limit = conn->read_limit ? conn->read_limit : SE_CONN_READ_MAX;
-        return se_op_recv(conn->loop, &conn->recv_op, se_io_socket(&conn->io), limit, on_recv,
-                          conn);
+        size_t limit = se_conn_read_limit(conn) ? se_conn_read_limit(conn) : SE_CONN_READ_MAX;
+        return se_op_recv(conn->loop, &conn->recv_op, conn->sock, limit, on_recv, conn);
     }
     if (!want)
         se_op_cancel(conn->loop, &conn->recv_op);
@@ -41,7 +40,7 @@ static void on_recv(se_loop *loop, void *data, long result, const char *buf)
     if (result > 0) {
         se_conn_touch(conn);
         size_t len = (size_t)result;
-        size_t step = conn->read_limit ? conn->read_limit : len;
+        size_t step = se_conn_read_limit(conn) ? se_conn_read_limit(conn) : len;
         /* Stops early only when the conn ended (closed or failed). */
         while (len > 0 && se_conn_is_open(conn)) {
             size_t n = len < step ? len : step;
@@ -72,8 +71,8 @@ static void on_recv(se_loop *loop, void *data, long result, const char *buf)
 static int send_flight(se_conn *conn)
 {
     se_conn_bufs *b = conn->bufs;
-    return se_op_send(conn->loop, &conn->send_op, se_io_socket(&conn->io),
-                      b->flight + b->flight_head, b->flight_len - b->flight_head, on_sent, conn);
+    return se_op_send(conn->loop, &conn->send_op, conn->sock, b->flight + b->flight_head,
+                      b->flight_len - b->flight_head, on_sent, conn);
 }
 
 /* Sends what is queued unless a send is in flight: the queue's buffer goes
@@ -105,7 +104,7 @@ static void on_sent(se_loop *loop, void *data, long result, const char *buf)
         se_conn_fail(conn, (int)result);
         return;
     }
-    conn->bytes_out += (uint64_t)result;
+    (void)se_conn_count_out(conn, (size_t)result); /* the buffers exist: cannot fail */
     b->flight_head += (uint32_t)result;
     if (result > 0)
         se_conn_touch(conn);

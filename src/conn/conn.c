@@ -59,17 +59,37 @@ static se_conn_bufs *bufs_of(se_conn *conn)
     return conn->bufs;
 }
 
+static se_filter *bottom_filter(const se_conn *conn)
+{
+    return conn->bufs ? conn->bufs->bottom : NULL;
+}
+
 static se_filter *top_filter(const se_conn *conn)
 {
-    se_filter *f = conn->bottom;
+    se_filter *f = bottom_filter(conn);
     while (f && f->above)
         f = f->above;
     return f;
 }
 
-/* The owner's bytes follow the conn, suitably aligned. */
-#define OWNER_OFFSET                                                                               \
-    ((sizeof(se_conn) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t))
+/* The owner's bytes follow the conn, aligned for pointers, 64-bit
+ * integers and doubles (not max_align_t: 8 bytes less per connection). */
+typedef union owner_align {
+    void *p;
+    uint64_t u;
+    double d;
+} owner_align;
+#define ROUND_UP(n, a) (((n) + (a)-1) / (a) * (a))
+#define OWNER_OFFSET ROUND_UP(sizeof(se_conn), alignof(owner_align))
+/* The peer address, when kept, comes before the conn. */
+#define PEER_SPACE ROUND_UP(sizeof(se_sockaddr), alignof(se_conn))
+
+/* on_close's notification leaves the stopped watcher's last 8 bytes (its
+ * event mask among them) as they were (conn_internal.h). */
+_Static_assert(sizeof(se_deferred) + 8 <= sizeof(se_io), "the notification fits the watcher");
+
+/* The peer of a conn created without room for one. */
+static const se_sockaddr no_peer;
 
 /* Receive buffer of the conn layer, one per thread (one loop per thread):
  * data is consumed before the callback that received it returns. */
@@ -98,7 +118,7 @@ static void run_pending(se_loop *loop, se_deferred *d)
         return;
     }
     if (pending & PENDING_ERROR) {
-        fail(conn, conn->pending_error);
+        fail(conn, conn->bufs->pending_error);
         return;
     }
     if (pending & PENDING_OPEN && conn->state == SE_CONN_OPENING) {
@@ -114,25 +134,59 @@ static void run_pending(se_loop *loop, se_deferred *d)
         conn->cb->on_shutdown(conn);
 }
 
-static void schedule(se_conn *conn, int what)
+/* Queues the notification WHAT. on_close's uses the socket's space, free
+ * once the conn is CLOSED; the others the buffers' (there already when
+ * filters, held input or an error of a filter are what it is about).
+ * Returns 0 or SE_ENOMEM (nothing queued). */
+static int schedule(se_conn *conn, int what)
 {
-    int was = conn->notify_pending;
-    conn->notify_pending |= (uint8_t)what;
-    if (!was)
-        se_loop_defer(conn->loop, &conn->notify, run_pending, conn);
+    if (conn->notify_pending) {
+        conn->notify_pending |= (uint8_t)what;
+        return 0;
+    }
+    se_deferred *d;
+    if (conn->state == SE_CONN_CLOSED) {
+        d = &conn->closing;
+    } else {
+        se_conn_bufs *b = bufs_of(conn);
+        if (!b)
+            return SE_ENOMEM;
+        d = &b->notify;
+    }
+    conn->notify_pending = (uint8_t)what;
+    se_loop_defer(conn->loop, d, run_pending, conn);
+    return 0;
 }
 
 /* ---- creation and accessors ---- */
 
-se_conn *se_conn_new(se_loop *loop, const se_conn_callbacks *cb, size_t owner_size)
+static se_conn *create(se_loop *loop, const se_conn_callbacks *cb, size_t owner_size, int peer)
 {
-    se_conn *conn = calloc(1, OWNER_OFFSET + owner_size);
-    if (!conn)
+    size_t before = peer ? PEER_SPACE : 0;
+    char *block = calloc(1, before + OWNER_OFFSET + owner_size);
+    if (!block)
         return NULL;
+    se_conn *conn = (se_conn *)(block + before);
     conn->loop = loop;
     conn->cb = cb;
+    conn->has_peer = peer != 0;
     se_io_init(&conn->io, SE_INVALID_SOCKET, on_io, conn);
     return conn;
+}
+
+se_conn *se_conn_new(se_loop *loop, const se_conn_callbacks *cb, size_t owner_size)
+{
+    return create(loop, cb, owner_size, 1);
+}
+
+se_conn *se_conn_new_peerless(se_loop *loop, const se_conn_callbacks *cb, size_t owner_size)
+{
+    return create(loop, cb, owner_size, 0);
+}
+
+static se_sockaddr *peer_of(const se_conn *conn)
+{
+    return conn->has_peer ? (se_sockaddr *)((char *)conn - PEER_SPACE) : NULL;
 }
 
 void *se_conn_owner(const se_conn *conn)
@@ -162,12 +216,40 @@ int se_conn_is_open(const se_conn *conn)
 
 uint64_t se_conn_bytes_in(const se_conn *conn)
 {
-    return conn->bytes_in;
+    uint64_t high = conn->bufs ? conn->bufs->bytes_in_high : 0;
+    return high << 32 | conn->bytes_in;
 }
 
 uint64_t se_conn_bytes_out(const se_conn *conn)
 {
-    return conn->bytes_out;
+    uint64_t high = conn->bufs ? conn->bufs->bytes_out_high : 0;
+    return high << 32 | conn->bytes_out;
+}
+
+/* Adds N to the counter whose low half is *LOW; its carries go to the high
+ * half in the buffers (HIGH_OUT: bytes out's, else bytes in's). Returns 0 or
+ * SE_ENOMEM. */
+static int count(se_conn *conn, uint32_t *low, int high_out, size_t n)
+{
+    uint64_t sum = (uint64_t)*low + n;
+    if (sum >> 32) {
+        se_conn_bufs *b = bufs_of(conn);
+        if (!b)
+            return SE_ENOMEM;
+        *(high_out ? &b->bytes_out_high : &b->bytes_in_high) += (uint32_t)(sum >> 32);
+    }
+    *low = (uint32_t)sum;
+    return 0;
+}
+
+int se_conn_count_out(se_conn *conn, size_t n)
+{
+    return count(conn, &conn->bytes_out, 1, n);
+}
+
+uint32_t se_conn_read_limit(const se_conn *conn)
+{
+    return conn->bufs ? conn->bufs->read_limit : 0;
 }
 
 /* Milliseconds from the last activity to the round's time; negative when
@@ -206,18 +288,24 @@ int se_conn_shutdown_done(const se_conn *conn)
 
 const struct sockaddr *se_conn_peer(const se_conn *conn)
 {
-    return &conn->peer.sa;
+    const se_sockaddr *peer = peer_of(conn);
+    return peer ? &peer->sa : &no_peer.sa;
 }
 
 se_socket se_conn_socket(const se_conn *conn)
 {
-    return se_io_socket(&conn->io);
+    if (conn->state == SE_CONN_CLOSED)
+        return SE_INVALID_SOCKET;
+    return conn->completion ? conn->sock : se_io_socket(&conn->io);
 }
 
 static void set_peer(se_conn *conn, const struct sockaddr *addr, size_t len)
 {
-    memset(&conn->peer, 0, sizeof conn->peer);
-    memcpy(&conn->peer, addr, len < sizeof conn->peer ? len : sizeof conn->peer);
+    se_sockaddr *peer = peer_of(conn);
+    if (!peer)
+        return;
+    memset(peer, 0, sizeof *peer);
+    memcpy(peer, addr, len < sizeof *peer ? len : sizeof *peer);
 }
 
 void se_conn_set_peer(se_conn *conn, const struct sockaddr *addr)
@@ -228,7 +316,7 @@ void se_conn_set_peer(se_conn *conn, const struct sockaddr *addr)
 size_t se_conn_pending(const se_conn *conn)
 {
     size_t n = queued(conn);
-    for (const se_filter *f = conn->bottom; f; f = f->above)
+    for (const se_filter *f = bottom_filter(conn); f; f = f->above)
         if (f->ops->held)
             n += f->ops->held(f);
     return n;
@@ -300,7 +388,11 @@ static void choose_transport(se_conn *conn)
 {
     if (!se_loop_completes(conn->loop))
         return;
-    se_io_stop(conn->loop, &conn->io);
+    se_socket sock = se_io_socket(&conn->io);
+    se_io_stop(conn->loop, &conn->io); /* the loop lets go of its memory */
+    conn->recv_op = (se_op){0};
+    conn->send_op = (se_op){0};
+    conn->sock = sock;
     conn->completion = 1;
 }
 
@@ -324,7 +416,7 @@ void se_conn_fail(se_conn *conn, int err)
 
 int se_conn_push_filter(se_conn *conn, const se_filter_ops *ops, void *ctx)
 {
-    se_filter *f = calloc(1, sizeof *f);
+    se_filter *f = bufs_of(conn) ? calloc(1, sizeof *f) : NULL;
     if (!f) {
         if (ops->destroy)
             ops->destroy(ctx);
@@ -337,7 +429,7 @@ int se_conn_push_filter(se_conn *conn, const se_filter_ops *ops, void *ctx)
     if (f->below)
         f->below->above = f;
     else
-        conn->bottom = f;
+        conn->bufs->bottom = f;
     return 0;
 }
 
@@ -388,7 +480,9 @@ static int owner_recv(se_conn *conn, const char *data, size_t len)
 {
     if (conn->state != SE_CONN_OPEN || !conn->reading || held_len(conn))
         return hold_input(conn, data, len);
-    conn->bytes_in += len;
+    int err = count(conn, &conn->bytes_in, 0, len);
+    if (err)
+        return err;
     conn->cb->on_read(conn, data, len);
     return 0;
 }
@@ -415,7 +509,7 @@ static void deliver_held(se_conn *conn)
             free(b->held);
             b->held = NULL;
         }
-        conn->bytes_in += n;
+        (void)count(conn, &conn->bytes_in, 0, n); /* the buffers exist: no carry fails */
         conn->cb->on_read(conn, recv_buffer, n);
     }
     if (conn->state != SE_CONN_OPEN || held_len(conn))
@@ -449,7 +543,7 @@ int se_filter_eof_up(se_filter *f)
 /* Bytes from the socket enter the lowest filter that reads them. */
 int se_conn_socket_input(se_conn *conn, const char *data, size_t len)
 {
-    for (se_filter *f = conn->bottom; f; f = f->above)
+    for (se_filter *f = bottom_filter(conn); f; f = f->above)
         if (f->ops->recv)
             return f->ops->recv(f, data, len);
     return owner_recv(conn, data, len);
@@ -457,7 +551,7 @@ int se_conn_socket_input(se_conn *conn, const char *data, size_t len)
 
 static int eof_from_socket(se_conn *conn)
 {
-    for (se_filter *f = conn->bottom; f; f = f->above)
+    for (se_filter *f = bottom_filter(conn); f; f = f->above)
         if (f->ops->eof)
             return f->ops->eof(f);
     return owner_eof(conn);
@@ -477,9 +571,9 @@ static void handle_readable(se_conn *conn, int events)
     for (int i = 0; i < SE_READS_PER_EVENT; i++) {
         if (!se_conn_socket_reading(conn))
             return;
-        size_t want = SE_CONN_READ_MAX;
-        if (conn->read_limit && conn->read_limit < want)
-            want = conn->read_limit;
+        size_t want = SE_CONN_READ_MAX, limit = se_conn_read_limit(conn);
+        if (limit && limit < want)
+            want = limit;
         long n = se_socket_recv(se_io_socket(&conn->io), recv_buffer, want);
         if (n > 0) {
             se_conn_touch(conn);
@@ -515,10 +609,8 @@ int se_conn_read_start(se_conn *conn)
     if (!se_conn_is_open(conn) || conn->eof_delivered)
         return SE_ENOTCONN;
     conn->reading = 1;
-    if (held_len(conn) || conn->eof_held) {
-        schedule(conn, PENDING_HELD);
-        return 0;
-    }
+    if (held_len(conn) || conn->eof_held)
+        return schedule(conn, PENDING_HELD);
     return update_io(conn);
 }
 
@@ -531,9 +623,15 @@ void se_conn_read_stop(se_conn *conn)
         (void)update_io(conn); /* only ever removes an event */
 }
 
-void se_conn_set_read_limit(se_conn *conn, size_t limit)
+int se_conn_set_read_limit(se_conn *conn, size_t limit)
 {
-    conn->read_limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+    if (!limit && !conn->bufs)
+        return 0;
+    se_conn_bufs *b = bufs_of(conn);
+    if (!b)
+        return SE_ENOMEM;
+    b->read_limit = limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+    return 0;
 }
 
 void se_filter_pause_reading(se_filter *f, int paused)
@@ -549,8 +647,8 @@ void se_filter_fail(se_filter *f, int err)
     se_conn *conn = f->conn;
     if (!se_conn_is_open(conn))
         return;
-    conn->pending_error = (int16_t)err;
-    schedule(conn, PENDING_ERROR);
+    conn->bufs->pending_error = (int16_t)err; /* a filter: the buffers exist */
+    (void)schedule(conn, PENDING_ERROR);
 }
 
 /* ---- output: owner -> filters -> socket ---- */
@@ -600,7 +698,7 @@ int se_conn_enqueue(se_conn *conn, const char *data, size_t len)
 
 static int do_shutdown(se_conn *conn)
 {
-    int err = se_socket_shutdown_send(se_io_socket(&conn->io));
+    int err = se_socket_shutdown_send(se_conn_socket(conn));
     if (!err)
         conn->shutdown_done = 1;
     return err;
@@ -624,7 +722,9 @@ static int readiness_send(se_conn *conn, const char *data, size_t len)
                 break;
             if (n < 0)
                 return (int)n;
-            conn->bytes_out += (uint64_t)n;
+            int err = se_conn_count_out(conn, (size_t)n);
+            if (err)
+                return err;
             se_conn_touch(conn);
             data += n;
             len -= (size_t)n;
@@ -642,7 +742,7 @@ static int socket_shutdown(se_conn *conn)
 {
     if (conn->shutdown_down) {
         if (conn->shutdown_done && conn->shutdown_requested)
-            schedule(conn, PENDING_SHUTDOWN);
+            return schedule(conn, PENDING_SHUTDOWN);
         return 0;
     }
     conn->shutdown_down = 1;
@@ -650,7 +750,7 @@ static int socket_shutdown(se_conn *conn)
         return 0; /* after the queue drains */
     int err = do_shutdown(conn);
     if (!err && conn->shutdown_requested)
-        schedule(conn, PENDING_SHUTDOWN);
+        err = schedule(conn, PENDING_SHUTDOWN);
     return err;
 }
 
@@ -717,7 +817,7 @@ static void handle_writable(se_conn *conn)
             return;
         }
         b->head += (uint32_t)n;
-        conn->bytes_out += (uint64_t)n;
+        (void)se_conn_count_out(conn, (size_t)n); /* the buffers exist: cannot fail */
         se_conn_touch(conn);
     }
     se_conn_drained(conn);
@@ -758,8 +858,11 @@ static void chain_open(se_conn *conn)
     }
     if (conn->cb->on_connect)
         conn->cb->on_connect(conn, 0);
-    if (conn->state == SE_CONN_OPEN && (held_len(conn) || conn->eof_held) && conn->reading)
-        schedule(conn, PENDING_HELD);
+    if (conn->state == SE_CONN_OPEN && (held_len(conn) || conn->eof_held) && conn->reading) {
+        err = schedule(conn, PENDING_HELD);
+        if (err)
+            fail(conn, err);
+    }
 }
 
 /* Opens the bottom filter; each one ready opens the next. */
@@ -769,7 +872,7 @@ static int open_filters(se_conn *conn)
     int err = update_io(conn);
     if (err)
         return err;
-    se_filter *f = conn->bottom;
+    se_filter *f = conn->bufs->bottom;
     if (!f->ops->open) {
         se_filter_ready(f);
         return 0;
@@ -792,34 +895,63 @@ void se_filter_ready(se_filter *f)
         fail(conn, err);
 }
 
+/* Closes the socket; the conn is about to be CLOSED, and the socket's
+ * space is then free. */
 static void release_socket(se_conn *conn, int abortive)
 {
-    se_socket sock = se_io_socket(&conn->io);
+    se_socket sock = se_conn_socket(conn);
     transport(conn)->release(conn);
     if (sock != SE_INVALID_SOCKET) {
         if (abortive)
             se_socket_abort(sock);
         else if (!conn->completion || se_op_close(conn->loop, sock) != 0)
             se_socket_close(sock);
-        se_io_init(&conn->io, SE_INVALID_SOCKET, on_io, conn);
+    }
+}
+
+static se_connecting *connecting_of(const se_conn *conn)
+{
+    return conn->bufs ? conn->bufs->connecting : NULL;
+}
+
+/* The connecting state, allocated the first time it is needed. */
+static se_connecting *connecting_new(se_conn *conn)
+{
+    se_conn_bufs *b = bufs_of(conn);
+    if (b && !b->connecting)
+        b->connecting = calloc(1, sizeof *b->connecting);
+    return b ? b->connecting : NULL;
+}
+
+/* Frees the buffers when nothing in them is in use (a conn that has
+ * connected and passes bytes straight through). */
+static void trim_bufs(se_conn *conn)
+{
+    se_conn_bufs *b = conn->bufs;
+    if (b && !b->queue && !b->held && !b->flight && !b->read_limit && !b->bottom &&
+        !b->connecting && !b->bytes_in_high && !b->bytes_out_high && !conn->notify_pending) {
+        free(b);
+        conn->bufs = NULL;
     }
 }
 
 static void end_connecting(se_conn *conn)
 {
-    if (!conn->connecting)
+    se_connecting *c = connecting_of(conn);
+    if (!c)
         return;
-    if (conn->connecting->race)
-        se_race_free(conn->connecting->race);
-    free(conn->connecting);
-    conn->connecting = NULL;
+    if (c->race)
+        se_race_free(c->race);
+    free(c);
+    conn->bufs->connecting = NULL;
+    trim_bufs(conn);
 }
 
 static void connected(se_conn *conn)
 {
     se_conn_touch(conn);
     choose_transport(conn);
-    if (!conn->bottom) {
+    if (!bottom_filter(conn)) {
         chain_open(conn);
         return;
     }
@@ -836,7 +968,7 @@ static int open_unix_attempt(void *arg, const struct sockaddr *addr, se_socklen 
     (void)addr;
     (void)len;
     se_conn *conn = arg;
-    return se_unix_connect(conn->connecting->unix_path, out);
+    return se_unix_connect(conn->bufs->connecting->unix_path, out);
 }
 
 /* A socket for ADDR, ready for the race to connect it through the loop. */
@@ -844,7 +976,7 @@ static int prepare_attempt(void *arg, const struct sockaddr *addr, se_socklen le
 {
     (void)len;
     se_conn *conn = arg;
-    se_connecting *c = conn->connecting;
+    se_connecting *c = conn->bufs->connecting;
     se_socket sock;
     int err = se_socket_open(addr->sa_family, &sock);
     if (err)
@@ -881,7 +1013,7 @@ static void race_done(void *arg, int status, se_socket sock, const struct sockad
 {
     se_conn *conn = arg;
     if (!status) {
-        set_peer(conn, addr, (size_t)len); /* ADDR may live in conn->connecting */
+        set_peer(conn, addr, (size_t)len); /* ADDR may live in the connecting state */
         se_io_init(&conn->io, sock, on_io, conn);
     }
     end_connecting(conn);
@@ -899,10 +1031,9 @@ int se_conn_connect(se_conn *conn, const struct addrinfo *list, uint64_t timeout
         return SE_EINVAL;
     if (!list)
         return SE_EAI_NONAME;
-    se_connecting *c = conn->connecting ? conn->connecting : calloc(1, sizeof *c);
+    se_connecting *c = connecting_new(conn);
     if (!c)
         return SE_ENOMEM;
-    conn->connecting = c;
     se_race_config cfg = {
         .attempt_delay_ms = c->attempt_delay_ms,
         .timeout_ms = timeout_ms,
@@ -924,9 +1055,9 @@ int se_conn_connect_unix(se_conn *conn, const char *path, uint64_t timeout_ms)
 {
     if (conn->state != SE_CONN_IDLE)
         return SE_EINVAL;
-    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+    se_connecting *c = connecting_new(conn);
+    if (!c)
         return SE_ENOMEM;
-    se_connecting *c = conn->connecting;
     se_socklen len;
     int err = se_unix_address(path, &c->unix_addr, &len);
     if (err)
@@ -943,9 +1074,10 @@ int se_conn_set_attempt_delay(se_conn *conn, uint64_t delay_ms)
 {
     if (conn->state != SE_CONN_IDLE)
         return SE_EINVAL;
-    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+    se_connecting *c = connecting_new(conn);
+    if (!c)
         return SE_ENOMEM;
-    conn->connecting->attempt_delay_ms = delay_ms;
+    c->attempt_delay_ms = delay_ms;
     return 0;
 }
 
@@ -953,9 +1085,10 @@ int se_conn_set_source(se_conn *conn, const struct sockaddr *source)
 {
     if (conn->state != SE_CONN_IDLE)
         return SE_EINVAL;
-    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+    se_connecting *c = connecting_new(conn);
+    if (!c)
         return SE_ENOMEM;
-    conn->connecting->source = source;
+    c->source = source;
     return 0;
 }
 
@@ -964,10 +1097,11 @@ int se_conn_set_socket_setup(se_conn *conn, int (*setup)(se_socket sock, int fam
 {
     if (conn->state != SE_CONN_IDLE)
         return SE_EINVAL;
-    if (!conn->connecting && !(conn->connecting = calloc(1, sizeof *conn->connecting)))
+    se_connecting *c = connecting_new(conn);
+    if (!c)
         return SE_ENOMEM;
-    conn->connecting->setup = setup;
-    conn->connecting->setup_arg = arg;
+    c->setup = setup;
+    c->setup_arg = arg;
     return 0;
 }
 
@@ -978,12 +1112,12 @@ void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage 
         se_conn_set_peer(conn, (const struct sockaddr *)peer);
     se_conn_touch(conn);
     choose_transport(conn);
-    if (!conn->bottom) {
+    if (!bottom_filter(conn)) {
         conn->state = SE_CONN_OPEN;
         return;
     }
     conn->state = SE_CONN_OPENING;
-    schedule(conn, PENDING_OPEN);
+    (void)schedule(conn, PENDING_OPEN); /* filters: the buffers exist */
 }
 
 /* ---- events ---- */
@@ -1009,7 +1143,7 @@ static void close_conn(se_conn *conn, int abortive)
     release_queue(conn, 0);
     conn->reading = 0;
     conn->state = SE_CONN_CLOSED;
-    schedule(conn, PENDING_CLOSE);
+    (void)schedule(conn, PENDING_CLOSE); /* in the socket's space: cannot fail */
 }
 
 void se_conn_close(se_conn *conn)
@@ -1030,18 +1164,18 @@ void se_conn_discard(se_conn *conn)
 static void free_conn(se_conn *conn)
 {
     se_filter *next;
-    for (se_filter *f = conn->bottom; f; f = next) {
+    for (se_filter *f = bottom_filter(conn); f; f = next) {
         next = f->above;
         if (f->ops->destroy)
             f->ops->destroy(f->ctx);
         free(f);
     }
+    end_connecting(conn);
     if (conn->bufs) {
         free(conn->bufs->held);
         free(conn->bufs->queue);
         free(conn->bufs->flight);
         free(conn->bufs);
     }
-    end_connecting(conn);
-    free(conn);
+    free(conn->has_peer ? (char *)conn - PEER_SPACE : (char *)conn);
 }

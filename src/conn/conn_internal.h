@@ -19,9 +19,12 @@
 
 typedef struct se_connecting se_connecting;
 
-/* Buffers, allocated the first time one is needed, so that an idle
- * connection holds none: unsent output queue[head, tail), and input passed
- * up while the owner was not reading. */
+/* What a connection needs only now and then, allocated the first time it
+ * does, so that an idle connection holds none: the buffers (unsent output
+ * queue[head, tail), input passed up while the owner was not reading, the
+ * completion transport's buffer in flight), the filter chain, the connect
+ * in progress, a read limit, a notification other than on_close, and the
+ * byte counters' high halves (past 4 GiB). */
 typedef struct se_conn_bufs {
     char *queue;
     uint32_t head, tail, cap;
@@ -31,22 +34,37 @@ typedef struct se_conn_bufs {
      * flight[flight_head, flight_len); it never moves while in flight. */
     char *flight;
     uint32_t flight_head, flight_len, flight_cap;
+    uint32_t read_limit; /* bytes per recv; 0: SE_CONN_READ_MAX */
+    se_filter *bottom;   /* the chain, bottom up */
+    se_connecting *connecting;
+    se_deferred notify;
+    uint32_t bytes_in_high, bytes_out_high;
+    int16_t pending_error;
 } se_conn_bufs;
 
-/* Kept small: a server holds one per client, idle ones included. */
+/* Kept small: a server holds one per client, idle ones included (72 bytes
+ * with 64-bit pointers; the owner's bytes follow in the same allocation,
+ * and the peer address, when kept, comes before it). */
 struct se_conn {
     se_loop *loop;
     const se_conn_callbacks *cb;
-    se_io io;
-    uint64_t bytes_in, bytes_out;
+    /* The transport's handle on the socket; one at a time. The completion
+     * operations replace a watcher that never watched (chosen when the
+     * socket is new), and on_close's notification one that stopped; a
+     * stopped watcher's event mask, at its end, is still read until the
+     * round's events are dispatched, so the notification stays clear of
+     * it (conn.c checks the sizes). */
+    union {
+        se_io io; /* readiness transport (and before it is chosen) */
+        struct {
+            se_op recv_op, send_op; /* completion transport */
+            se_socket sock;
+        };
+        se_deferred closing; /* CLOSED: on_close, once the socket is gone */
+    };
     se_conn_bufs *bufs;
-    se_op recv_op, send_op; /* completion transport */
-    se_filter *bottom;      /* the chain, bottom up */
-    se_connecting *connecting;
-    uint32_t read_limit; /* bytes per recv; 0: SE_CONN_READ_MAX */
+    uint32_t bytes_in, bytes_out; /* low halves */
     uint32_t last_activity_ms;
-    se_sockaddr peer;
-    int16_t pending_error;
     uint8_t notify_pending;
     uint8_t state;
     unsigned reading : 1;            /* the owner wants on_read */
@@ -60,7 +78,7 @@ struct se_conn {
     unsigned write_armed : 1;        /* WRITABLE stays watched after a drain */
     unsigned filters_opened : 1;     /* the bottom filter's open ran: input may flow */
     unsigned completion : 1;         /* the completion transport moves the bytes */
-    se_deferred notify;
+    unsigned has_peer : 1;           /* the peer address precedes the conn */
 };
 
 typedef struct se_transport {
@@ -92,6 +110,13 @@ int se_conn_enqueue(se_conn *conn, const char *data, size_t len);
 
 /* The send queue drained: the FIN the owner asked for, or on_drain. */
 void se_conn_drained(se_conn *conn);
+
+/* The bytes per receive (0: SE_CONN_READ_MAX). */
+uint32_t se_conn_read_limit(const se_conn *conn);
+
+/* Counts N bytes the kernel took. Returns 0, or SE_ENOMEM when the count
+ * passed 4 GiB and its high half found no memory. */
+int se_conn_count_out(se_conn *conn, size_t n);
 
 /* Records that bytes moved now. */
 void se_conn_touch(se_conn *conn);

@@ -69,14 +69,20 @@ static void fail(client_conn *cc, int err)
 
 /* ---- echo and backpressure ---- */
 
+/* Adds the bytes CONN sent since the last count to the statistics. */
+static void count_out(se_conn *conn, client_conn *cc, server *srv)
+{
+    uint32_t out = (uint32_t)se_conn_bytes_out(conn);
+    SE_STAT_ADD(&srv->stats, bytes_out, (uint32_t)(out - cc->counted_out));
+    cc->counted_out = out;
+}
+
 static void on_read(se_conn *conn, const char *data, size_t len)
 {
     client_conn *cc = cc_of(conn);
     server *srv = se_worker_of(conn)->srv;
     SE_STAT_ADD(&srv->stats, bytes_in, len);
-    uint64_t out = se_conn_bytes_out(conn);
-    SE_STAT_ADD(&srv->stats, bytes_out, out - cc->counted_out);
-    cc->counted_out = out;
+    count_out(conn, cc, srv);
     int err = se_conn_write(conn, data, len);
     if (err) {
         fail(cc, err);
@@ -91,6 +97,7 @@ static void on_read(se_conn *conn, const char *data, size_t len)
 static void on_drain(se_conn *conn)
 {
     client_conn *cc = cc_of(conn);
+    count_out(conn, cc, se_worker_of(conn)->srv);
     if (!cc->paused || se_conn_pending(conn) > options(cc)->max_buffer)
         return;
     cc->paused = 0;
@@ -191,7 +198,7 @@ static void on_close(se_conn *conn)
                                         &srv->stats.idle_evicted};
     if (cc->result != SE_OUTCOME_REFUSED) /* counted by admission or the PROXY check */
         atomic_fetch_add_explicit(counters[cc->result], 1, memory_order_relaxed);
-    SE_STAT_ADD(&srv->stats, bytes_out, se_conn_bytes_out(conn) - cc->counted_out);
+    count_out(conn, cc, srv);
     se_idle_remove(w, cc);
     w->open--;
     SE_STAT_SUB(&srv->stats, open, 1);
@@ -215,12 +222,16 @@ int se_echo_start(worker *w, se_socket sock, const struct sockaddr_storage *peer
 {
     const se_server_options *opt = w->srv->opt;
     int proxied = proxy_mode != SE_PROXY_MODE_NONE;
-    se_conn *conn =
-        se_conn_new(w->loop, &echo_callbacks, proxied ? sizeof(proxied_conn) : sizeof(client_conn));
+    size_t size = proxied ? sizeof(proxied_conn) : sizeof(client_conn);
+    /* The peer address is kept only when something will ask for it: the
+     * report, the per-source table, the PROXY header's checks. */
+    se_conn *conn = w->srv->events->connection || opt->max_per_source || proxied
+                        ? se_conn_new(w->loop, &echo_callbacks, size)
+                        : se_conn_new_peerless(w->loop, &echo_callbacks, size);
     client_conn *cc = conn ? cc_of(conn) : NULL;
     if (cc) {
-        cc->proxied = (uint8_t)proxied;
-        cc->source_held = (uint8_t)source_held;
+        cc->proxied = proxied != 0;
+        cc->source_held = source_held != 0;
     }
     /* Bottom up: the PROXY header comes first on the wire, then TLS, then
      * the fault modes, which act on the echo. */

@@ -184,7 +184,11 @@ int se_fault_filter_push(se_conn *conn, const se_server_options *opt)
     se_timer_init(&ft->timer, on_timer, ft);
     if (opt->fault == SE_FAULT_SLOW_READ) {
         ft->read_budget = slow_read_budget(opt);
-        se_conn_set_read_limit(conn, (size_t)ft->read_budget);
+        int err = se_conn_set_read_limit(conn, (size_t)ft->read_budget);
+        if (err) {
+            free(ft);
+            return err;
+        }
     }
     return se_conn_push_filter(conn, &fault_ops, ft);
 }

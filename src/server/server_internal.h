@@ -61,17 +61,21 @@ typedef struct server {
 enum { SE_PROXY_MODE_NONE, SE_PROXY_MODE_UNTRUSTED, SE_PROXY_MODE_TRUSTED };
 
 /* One client connection: the owner bytes of its se_conn (one allocation).
- * Kept small: an idle server holds one per client. */
+ * Kept small (32 bytes): an idle server holds one per client. */
 struct client_conn {
     client_conn *prev, *next; /* the worker's list, by last activity (idle.c) */
-    uint64_t counted_out;     /* bytes out already added to the statistics */
-    uint32_t listed_ms;       /* loop time (low 32 bits) of its list position */
+    /* Low 32 bits of the bytes out already added to the statistics: they
+     * are added at every read, drain and close, and what is sent in between
+     * (the send queue under --max-buffer, a --trailer: 1 GiB at most each)
+     * stays below 4 GiB. */
+    uint32_t counted_out;
+    uint32_t listed_ms; /* loop time (low 32 bits) of its list position */
     uint32_t start_ms;
-    int16_t error;       /* SE_E* */
-    uint8_t result;      /* se_server_outcome */
-    uint8_t paused;      /* reading stopped by backpressure */
-    uint8_t source_held; /* counted in the per-source table */
-    uint8_t proxied;     /* under --proxy-protocol: an se_proxy_rx follows */
+    int16_t error;           /* SE_E* */
+    uint8_t result : 3;      /* se_server_outcome */
+    uint8_t paused : 1;      /* reading stopped by backpressure */
+    uint8_t source_held : 1; /* counted in the per-source table */
+    uint8_t proxied : 1;     /* under --proxy-protocol: an se_proxy_rx follows */
 };
 
 struct worker {

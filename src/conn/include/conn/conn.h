@@ -67,9 +67,16 @@ typedef enum {
 } se_conn_state;
 
 /* Creates a connection on LOOP with callbacks CB and OWNER_SIZE zeroed bytes
- * for the owner (se_conn_owner), in one allocation. Returns NULL when out
+ * for the owner (se_conn_owner, aligned for pointers, 64-bit integers and
+ * doubles), in one allocation. Returns NULL when out
  * of memory. The conn frees itself after on_close. */
 se_conn *se_conn_new(se_loop *loop, const se_conn_callbacks *cb, size_t owner_size);
+
+/* As se_conn_new, without room for the peer address (32 bytes less, for an
+ * owner that never asks for it): se_conn_peer() is then of family
+ * AF_UNSPEC, and se_conn_set_peer() and the peer se_conn_adopt() is given
+ * are ignored. */
+se_conn *se_conn_new_peerless(se_loop *loop, const se_conn_callbacks *cb, size_t owner_size);
 
 /* Frees CONN at once, calling nothing: only while IDLE (never connected or
  * adopted, or its se_conn_connect failed). */
@@ -122,8 +129,9 @@ void se_conn_adopt(se_conn *conn, se_socket sock, const struct sockaddr_storage 
  * (OPS->destroy has then been called). */
 int se_conn_push_filter(se_conn *conn, const se_filter_ops *ops, void *ctx);
 
-/* Caps each on_read at LIMIT bytes (0: no cap beyond the receive buffer). */
-void se_conn_set_read_limit(se_conn *conn, size_t limit);
+/* Caps each on_read at LIMIT bytes (0: no cap beyond the receive buffer).
+ * Returns 0 or SE_ENOMEM. */
+int se_conn_set_read_limit(se_conn *conn, size_t limit);
 
 /* Starts / stops delivering on_read. */
 int se_conn_read_start(se_conn *conn);
