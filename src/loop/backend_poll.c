@@ -10,10 +10,11 @@ typedef struct {
     se_io **ios;
     size_t len, cap;
     /* Ready entries copied out before dispatch: callbacks may reshuffle the
-     * arrays above. */
+     * arrays above. As large as the most entries ready at once, not one per
+     * watcher: idle connections cost no room here. */
     se_io **ready;
     int *ready_events;
-    size_t ready_count;
+    size_t ready_count, ready_cap;
 } poll_state;
 
 static int poll_create(se_loop *loop)
@@ -46,16 +47,28 @@ static int poll_grow(poll_state *st)
     if (!ios)
         return SE_ENOMEM;
     st->ios = ios;
+    st->cap = cap;
+    return 0;
+}
+
+/* Makes room for N ready entries, if it can: the entries beyond the room
+ * are reported again by the next poll (it is level-triggered). */
+static void ready_grow(poll_state *st, size_t n)
+{
+    if (n <= st->ready_cap)
+        return;
+    size_t cap = st->ready_cap ? st->ready_cap : 64;
+    while (cap < n)
+        cap *= 2;
     se_io **ready = realloc(st->ready, cap * sizeof *ready);
     if (!ready)
-        return SE_ENOMEM;
+        return;
     st->ready = ready;
     int *ready_events = realloc(st->ready_events, cap * sizeof *ready_events);
     if (!ready_events)
-        return SE_ENOMEM;
+        return;
     st->ready_events = ready_events;
-    st->cap = cap;
-    return 0;
+    st->ready_cap = cap;
 }
 
 static short poll_mask(int events)
@@ -106,7 +119,9 @@ static int poll_wait(se_loop *loop, int timeout_ms)
     int n = se_poll(st->fds, st->len, timeout_ms);
     if (n <= 0)
         return n;
-    for (size_t i = 0; i < st->len && (int)st->ready_count < n; i++) {
+    ready_grow(st, (size_t)n);
+    size_t room = (size_t)n < st->ready_cap ? (size_t)n : st->ready_cap;
+    for (size_t i = 0; i < st->len && st->ready_count < room; i++) {
         short re = st->fds[i].revents;
         if (!re)
             continue;

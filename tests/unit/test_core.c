@@ -4,6 +4,7 @@
  * backpressure and filters. */
 #include "conn/filter.h"
 #include "conn/pump.h"
+#include "conn_internal.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -793,6 +794,57 @@ TEST(core_last_activity_tracks_both_directions)
     CHECK_EQ_INT(se_loop_run(loop), 0);
     se_socket_close(listener);
     free_loop(loop);
+}
+
+/* The lean connection: one created without room for its peer address
+ * still serves (its peer is AF_UNSPEC), and the 32-bit byte counters
+ * carry past 4 GiB. */
+TEST(core_peerless_conn_and_counters_past_4_gib)
+{
+    se_loop *loop = new_loop();
+    struct sockaddr_storage addr;
+    se_socket listener = listen_local(&addr, 16);
+    struct addrinfo ai = one_address(&addr);
+    conn_case client, server;
+    se_conn *conn = new_conn(loop, &client);
+    CHECK_EQ_INT(se_conn_connect(conn, &ai, 0), 0);
+    CHECK_EQ_INT(se_loop_run(loop), 0);
+    CHECK_EQ_INT(client.connect_status, 0);
+    memset(&server, 0, sizeof server);
+    se_conn *peer = se_conn_new_peerless(loop, &test_callbacks, sizeof(conn_case *));
+    CHECK(peer != NULL);
+    *(conn_case **)se_conn_owner(peer) = &server;
+    server.conn = peer;
+    se_conn_adopt(peer, accept_one(listener), &addr);
+    CHECK_EQ_INT(se_conn_peer(peer)->sa_family, AF_UNSPEC);
+    se_conn_set_peer(peer, (const struct sockaddr *)&addr);
+    CHECK_EQ_INT(se_conn_peer(peer)->sa_family, AF_UNSPEC);
+    CHECK_EQ_INT(se_conn_peer(conn)->sa_family, AF_INET);
+    /* 4 GiB - 1 counted out already: the next bytes carry. */
+    CHECK_EQ_INT(se_conn_count_out(conn, UINT32_MAX), 0);
+    CHECK_EQ_INT(se_conn_read_start(peer), 0);
+    CHECK_EQ_INT(se_conn_write(conn, "hello", 5), 0);
+    CHECK_EQ_INT(se_conn_shutdown(conn), 0);
+    CHECK_EQ_INT(se_loop_run(loop), 0); /* until the server's on_eof */
+    CHECK_EQ_INT(server.received, 5);
+    CHECK(se_conn_bytes_in(peer) == 5);
+    CHECK(se_conn_bytes_out(conn) == (uint64_t)UINT32_MAX + 5);
+    se_conn_close(conn);
+    se_conn_close(peer);
+    CHECK_EQ_INT(se_loop_run(loop), 0);
+    CHECK_EQ_INT(client.closed + server.closed, 2);
+    se_socket_close(listener);
+    free_loop(loop);
+}
+
+/* An idle server connection is one allocation: the conn (72 bytes where
+ * pointers are 64-bit and the loop's watcher is 32), then the server's
+ * 32: 104 bytes, a 112-byte heap chunk. A field more is a chunk size more. */
+TEST(conn_struct_fits_the_idle_budget)
+{
+    if (sizeof(void *) != 8 || sizeof(se_io) != 32)
+        return;
+    CHECK(sizeof(se_conn) <= 72);
 }
 
 /* ---- filters ---- */
