@@ -44,7 +44,7 @@ struct se_filter {
 static uint32_t queued(const se_conn *conn)
 {
     const se_conn_bufs *b = conn->bufs;
-    return b ? b->tail - b->head + (b->flight_len - b->flight_head) : 0;
+    return b ? b->tail - b->head + (b->flight_len - b->flight_head) + b->kept_len : 0;
 }
 
 static uint32_t held_len(const se_conn *conn)
@@ -62,6 +62,11 @@ static se_conn_bufs *bufs_of(se_conn *conn)
 static se_filter *bottom_filter(const se_conn *conn)
 {
     return conn->bufs ? conn->bufs->bottom : NULL;
+}
+
+se_conn_bufs *se_conn_bufs_get(se_conn *conn)
+{
+    return bufs_of(conn);
 }
 
 static se_filter *top_filter(const se_conn *conn)

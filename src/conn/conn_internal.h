@@ -18,6 +18,7 @@
 #define SE_QUEUE_KEEP (64 * 1024)
 
 typedef struct se_connecting se_connecting;
+typedef struct se_conn_kept se_conn_kept; /* completion.c */
 
 /* What a connection needs only now and then, allocated the first time it
  * does, so that an idle connection holds none: the buffers (unsent output
@@ -40,6 +41,10 @@ typedef struct se_conn_bufs {
     se_deferred notify;
     uint32_t bytes_in_high, bytes_out_high;
     int16_t pending_error;
+    /* Completion transport: output sent from the receive buffers it
+     * arrived in (kept_len bytes, queued after flight, before queue). */
+    uint32_t kept_len;
+    se_conn_kept *kept;
 } se_conn_bufs;
 
 /* Kept small: a server holds one per client, idle ones included (72 bytes
@@ -104,6 +109,9 @@ int se_conn_socket_input(se_conn *conn, const char *data, size_t len);
 
 /* The peer's FIN from the socket. */
 void se_conn_socket_eof(se_conn *conn);
+
+/* The conn's buffers, allocated if needed; NULL when out of memory. */
+se_conn_bufs *se_conn_bufs_get(se_conn *conn);
 
 /* Appends LEN bytes to the send queue. */
 int se_conn_enqueue(se_conn *conn, const char *data, size_t len);

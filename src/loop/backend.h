@@ -30,6 +30,11 @@ struct se_backend {
     void (*cancel)(se_loop *loop, se_op *op);
     void (*detach)(se_loop *loop, se_op *op, void *orphan);
     int (*close)(se_loop *loop, se_socket sock);
+    /* Optional: receive buffers kept to be sent from (NULL: none kept). */
+    int (*keep)(se_loop *loop, const char *buf, size_t len);
+    void (*give_back)(se_loop *loop, const char *buf);
+    int (*send_kept)(se_loop *loop, se_op *op, se_socket sock, const se_op_span *spans, int n,
+                     se_op_cb cb, void *data);
     /* Optional: takes a client of the listener IO watches, for a backend
      * that accepts ahead (NULL: accept()). */
     int (*accept)(se_loop *loop, se_io *io, se_socket *out, struct sockaddr_storage *peer);
@@ -45,6 +50,9 @@ struct se_backend {
      * calls se_loop_woken() from dispatch. NULL: the loop's socket-pair
      * wake-up channel, which it watches for reading. */
     void (*wake)(se_loop *loop);
+    /* Optional: how many clients the listener IO may accept ahead
+     * (se_io_accept_ahead); NULL where the backend does not. */
+    void (*accept_ahead)(se_loop *loop, se_io *io, unsigned n);
     /* Used instead when create() fails; create() then says why in the
      * loop's fallback_reason. */
     const se_backend *fallback;

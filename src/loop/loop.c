@@ -160,6 +160,12 @@ int se_io_connected(se_loop *loop, se_io *io)
     return se_socket_error(io->sock_);
 }
 
+void se_io_accept_ahead(se_loop *loop, se_io *io, unsigned n)
+{
+    if (loop->backend->accept_ahead)
+        loop->backend->accept_ahead(loop, io, n);
+}
+
 void *se_io_data(const se_io *io)
 {
     return io->data_;
@@ -507,6 +513,24 @@ int se_op_close(se_loop *loop, se_socket sock)
     if (!loop->backend->close)
         return SE_ENOSYS;
     return loop->backend->close(loop, sock);
+}
+
+int se_op_keep(se_loop *loop, const char *buf, size_t len)
+{
+    if (!loop->backend->keep)
+        return SE_ENOSYS;
+    return loop->backend->keep(loop, buf, len);
+}
+
+void se_op_give_back(se_loop *loop, const char *buf)
+{
+    loop->backend->give_back(loop, buf);
+}
+
+int se_op_send_kept(se_loop *loop, se_op *op, se_socket sock, const se_op_span *spans, int n,
+                    se_op_cb cb, void *data)
+{
+    return loop->backend->send_kept(loop, op, sock, spans, n, cb, data);
 }
 
 void se_op_cancel(se_loop *loop, se_op *op)

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #define SE_ACCEPTS_PER_EVENT 64
+/* Clients a backend that can may accept ahead per listener (io_uring). */
+#define SE_ACCEPT_AHEAD 16
 /* Pause after accept() ran out of descriptors or memory... */
 #define SE_ACCEPT_BACKOFF_MS 100
 /* ...and how often a worker paused by --max-conns looks again. */
@@ -290,9 +292,28 @@ void se_listen_close_shared(server *srv)
 
 /* ---- accepting ---- */
 
+/* How many clients W's listeners may accept ahead: never more than
+ * --max-conns leaves free, so that at the limit the clients wait in the
+ * kernel's backlog, as on every backend. */
+static void set_accept_ahead(worker *w)
+{
+    server *srv = w->srv;
+    unsigned n = SE_ACCEPT_AHEAD;
+    if (srv->opt->max_conns) {
+        uint64_t open = SE_STAT_GET(&srv->stats, open);
+        uint64_t free_slots = open < srv->opt->max_conns ? srv->opt->max_conns - open : 0;
+        if (free_slots < n)
+            n = (unsigned)free_slots;
+    }
+    for (size_t i = 0; i < w->listener_count; i++)
+        se_io_accept_ahead(w->loop, &w->listeners[i], n);
+}
+
 static void set_accepting(worker *w, int on)
 {
     w->accepting = on;
+    if (on)
+        set_accept_ahead(w);
     for (size_t i = 0; i < w->listener_count; i++)
         if (se_io_set(w->loop, &w->listeners[i], on ? SE_READABLE : 0))
             se_server_log(w->srv, 0, "cannot watch a listening socket");
@@ -332,7 +353,7 @@ static void end_episodes(worker *w)
 
 /* Accepts what is waiting on IO's listener. EVENTS is 0 for a probe after a
  * pause (nothing says a client waits) and the readiness events otherwise. */
-static void on_accept(se_loop *loop, se_io *io, int events)
+static void accept_batch(se_loop *loop, se_io *io, int events)
 {
     worker *w = se_io_data(io);
     server *srv = w->srv;
@@ -382,6 +403,14 @@ static void on_accept(se_loop *loop, se_io *io, int events)
     }
 }
 
+static void on_accept(se_loop *loop, se_io *io, int events)
+{
+    worker *w = se_io_data(io);
+    accept_batch(loop, io, events);
+    if (w->accepting && w->listener_count)
+        set_accept_ahead(w);
+}
+
 /* After a pause, accept at once rather than wait for readiness: out of
  * descriptors, accept() fails before it looks at the backlog, so only an
  * accept with descriptors to spare can tell that the backlog is empty and
@@ -427,5 +456,7 @@ void se_worker_accept_maybe_resume(worker *w)
     if (w->listener_count && !w->stopping && (!w->accepting || episode)) {
         se_timer_stop(w->loop, &w->resume_timer);
         on_resume_timer(w->loop, &w->resume_timer);
+    } else if (w->accepting && w->srv->opt->max_conns) {
+        set_accept_ahead(w); /* one more may be accepted ahead */
     }
 }

@@ -5,6 +5,7 @@
 #include "conn/filter.h"
 #include "conn/pump.h"
 #include "conn_internal.h"
+#include "loop/completion.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -1055,6 +1056,212 @@ TEST(core_pump_high_water_and_budget)
     se_conn_close(conn);
     se_conn_close(peer);
     CHECK_EQ_INT(se_loop_run(loop), 0);
+    se_socket_close(listener);
+    free_loop(loop);
+}
+
+/* ---- accepting ahead ---- */
+
+static void on_listener_readable(se_loop *loop, se_io *io, int events)
+{
+    (void)events;
+    int *readable = se_io_data(io);
+    (*readable)++;
+    CHECK_EQ_INT(se_io_set(loop, io, 0), 0);
+}
+
+static se_socket connect_client(const struct sockaddr_storage *addr)
+{
+    se_socket s;
+    CHECK_EQ_INT(se_socket_open(AF_INET, &s), 0);
+    int err = se_socket_connect(s, (const struct sockaddr *)addr,
+                                se_addr_len((const struct sockaddr *)addr));
+    CHECK(err == 0 || err == SE_EINPROGRESS || err == SE_EAGAIN);
+    return s;
+}
+
+static void run_for(se_loop *loop, uint64_t ms)
+{
+    se_timer t;
+    se_timer_init(&t, stop_loop, NULL);
+    CHECK_EQ_INT(se_timer_start(loop, &t, ms), 0);
+    CHECK_EQ_INT(se_loop_run(loop), 0);
+}
+
+/* Clients the kernel's backlog still holds (accepted and closed here). */
+static int take_backlog(se_socket listener)
+{
+    int n = 0;
+    se_socket s;
+    while (se_socket_accept(listener, &s, NULL) == 0) {
+        se_socket_close(s);
+        n++;
+    }
+    return n;
+}
+
+TEST(core_accept_ahead_bounded_and_paused)
+{
+    se_loop *loop = new_loop();
+    /* Only io_uring accepts ahead; elsewhere the calls change nothing. */
+    int ahead = strcmp(se_loop_backend_name(loop), "io_uring") == 0;
+    struct sockaddr_storage addr;
+    se_socket listener = listen_local(&addr, 16);
+    int readable = 0;
+    se_io io;
+    se_io_init(&io, listener, on_listener_readable, &readable);
+    /* Two may be accepted ahead, three clients come: the third waits in
+     * the backlog. */
+    se_io_accept_ahead(loop, &io, 2);
+    CHECK_EQ_INT(se_io_set(loop, &io, SE_READABLE), 0);
+    se_socket clients[4];
+    unsigned short ports[3];
+    for (int i = 0; i < 3; i++) {
+        clients[i] = connect_client(&addr);
+        struct sockaddr_storage local;
+        CHECK_EQ_INT(se_socket_local_address(clients[i], &local), 0);
+        ports[i] = (unsigned short)se_addr_port((struct sockaddr *)&local);
+    }
+    run_for(loop, 100);
+    CHECK_EQ_INT(readable, 1);
+    CHECK_EQ_INT(take_backlog(listener), ahead ? 1 : 3);
+    /* Those accepted ahead come with their peers' addresses. */
+    int taken = 0;
+    se_socket s;
+    struct sockaddr_storage peer;
+    while (se_io_accept(loop, &io, &s, &peer) == 0) {
+        int port = se_addr_port((struct sockaddr *)&peer);
+        CHECK(port == ports[0] || port == ports[1] || port == ports[2]);
+        se_socket_close(s);
+        taken++;
+    }
+    CHECK_EQ_INT(taken, ahead ? 2 : 0);
+    /* None ahead (a server at --max-conns): readiness says a client waits,
+     * and it stays in the backlog. */
+    se_io_accept_ahead(loop, &io, 0);
+    readable = 0;
+    CHECK_EQ_INT(se_io_set(loop, &io, SE_READABLE), 0);
+    clients[3] = connect_client(&addr);
+    run_for(loop, 100);
+    CHECK_EQ_INT(readable, 1);
+    CHECK_EQ_INT(take_backlog(listener), 1);
+    for (int i = 0; i < 4; i++)
+        se_socket_close(clients[i]);
+    se_io_stop(loop, &io);
+    se_socket_close(listener);
+    free_loop(loop);
+}
+
+/* ---- keeping receive buffers ---- */
+
+#define KEPT_FLOOD (2 * 1024 * 1024) /* more than the loop's whole pool */
+
+typedef struct {
+    se_op recv, send;
+    se_socket server, client;
+    se_io writer;
+    size_t received, flooded;
+    se_op_span span;
+    int kept, unsupported;
+    long sent;
+} kept_case;
+
+static void on_kept_sent(se_loop *loop, void *data, long result, const char *buf)
+{
+    (void)buf;
+    kept_case *c = data;
+    c->sent = result;
+    se_loop_stop(loop);
+}
+
+static void on_kept_recv(se_loop *loop, void *data, long result, const char *buf)
+{
+    kept_case *c = data;
+    if (result == SE_EAGAIN)
+        goto again; /* the pool ran out for a moment */
+    CHECK(result > 0);
+    if (!c->kept) {
+        /* The first bytes: kept; the caller's memory cannot be. */
+        CHECK_EQ_INT(se_op_keep(loop, "x", 1),
+                     se_op_keep(loop, buf, 0) == SE_ENOSYS ? SE_ENOSYS : SE_EINVAL);
+        int err = se_op_keep(loop, buf, (size_t)result);
+        if (err == SE_ENOSYS) {
+            c->unsupported = 1;
+            se_loop_stop(loop);
+            return;
+        }
+        CHECK_EQ_INT(err, 0);
+        c->kept = 1;
+        c->span.base = buf;
+        c->span.len = (size_t)result;
+        CHECK_EQ_INT(se_io_set(loop, &c->writer, SE_WRITABLE), 0);
+    }
+    c->received += (size_t)result;
+    if (c->received == c->span.len + KEPT_FLOOD) {
+        /* Every other buffer of the pool went round meanwhile: the kept
+         * one still holds the first bytes. */
+        CHECK_EQ_INT(se_op_send_kept(loop, &c->send, c->server, &c->span, 1, on_kept_sent, c), 0);
+    }
+again:
+    if (!se_op_active(&c->recv) && c->received < c->span.len + KEPT_FLOOD)
+        CHECK_EQ_INT(se_op_recv(loop, &c->recv, c->server, 0, on_kept_recv, c), 0);
+}
+
+static void on_kept_writable(se_loop *loop, se_io *io, int events)
+{
+    (void)events;
+    kept_case *c = se_io_data(io);
+    static const char flood[16384] = {'z'};
+    while (c->flooded < KEPT_FLOOD) {
+        size_t n = KEPT_FLOOD - c->flooded < sizeof flood ? KEPT_FLOOD - c->flooded : sizeof flood;
+        long r = se_socket_send(c->client, flood, n);
+        if (r == SE_EAGAIN)
+            return;
+        CHECK(r > 0);
+        c->flooded += (size_t)r;
+    }
+    CHECK_EQ_INT(se_io_set(loop, io, 0), 0);
+}
+
+TEST(core_kept_receive_buffer_sent_unchanged)
+{
+    se_loop *loop = new_loop();
+    if (!se_loop_completes(loop)) {
+        free_loop(loop); /* a readiness backend: no receive buffers */
+        return;
+    }
+    struct sockaddr_storage addr;
+    se_socket listener = listen_local(&addr, 4);
+    kept_case c;
+    memset(&c, 0, sizeof c);
+    c.client = connect_client(&addr);
+    c.server = accept_one(listener);
+    se_io_init(&c.writer, c.client, on_kept_writable, &c);
+    CHECK_EQ_INT(se_op_recv(loop, &c.recv, c.server, 0, on_kept_recv, &c), 0);
+    se_pollfd p;
+    memset(&p, 0, sizeof p);
+    p.fd = c.client;
+    p.events = SE_POLLOUT;
+    se_poll(&p, 1, 5000); /* connected */
+    CHECK_EQ_INT(se_socket_send(c.client, "first", 5), 5);
+    CHECK_EQ_INT(se_loop_run(loop), 0);
+    if (!c.unsupported) {
+        CHECK_EQ_INT(c.sent, (long)c.span.len);
+        char back[8] = {0};
+        size_t got = 0;
+        p.events = SE_POLLIN;
+        for (int i = 0; i < 500 && got < 5; i++) {
+            se_poll(&p, 1, 10);
+            long r = se_socket_recv(c.client, back + got, 5 - got);
+            if (r > 0)
+                got += (size_t)r;
+        }
+        CHECK_EQ_STR(back, "first");
+    }
+    se_op_detach(loop, &c.recv, NULL);
+    se_io_stop(loop, &c.writer);
+    se_socket_close(c.client);
+    se_socket_close(c.server);
     se_socket_close(listener);
     free_loop(loop);
 }

@@ -40,6 +40,38 @@ int se_op_recv(se_loop *loop, se_op *op, se_socket sock, size_t limit, se_op_cb 
 int se_op_send(se_loop *loop, se_op *op, se_socket sock, const void *buf, size_t len, se_op_cb cb,
                void *data);
 
+/* Keeping receive buffers, to send received bytes without copying them
+ * (an echo): where the backend can (io_uring), a receive's callback may
+ * keep the buffer it is given, and the bytes are later sent from there. */
+
+/* Spans of kept buffers one send takes at most. */
+#define SE_OP_SPANS_MAX 16
+
+typedef struct se_op_span {
+    const char *base;
+    size_t len;
+} se_op_span;
+
+/* Keeps the receive buffer holding [BUF, BUF + LEN) past the callback: BUF
+ * points into the buffer a receive's callback is being given (during that
+ * call), or into one kept already. Each keep ends with one se_op_give_back
+ * or with the se_op_send_kept that sends the span. Returns 0; SE_ENOSYS
+ * where the backend keeps no buffer; SE_EINVAL when the bytes are not in
+ * such a buffer (the caller's own memory); SE_ENOBUFS when the loop keeps
+ * enough already (its receives need the rest). Then copy the bytes. */
+int se_op_keep(se_loop *loop, const char *buf, size_t len);
+
+/* Ends one keep of the buffer holding BUF without sending from it. */
+void se_op_give_back(se_loop *loop, const char *buf);
+
+/* Sends N (1 to SE_OP_SPANS_MAX) spans, each one keep of a kept buffer, in
+ * order and whole: the result is their total, or an error. The send ends
+ * the spans' keeps when it ends, whether or not OP was detached. SPANS
+ * need not outlive the call. Returns 0 or an error (nothing follows, and
+ * the keeps stay the caller's). */
+int se_op_send_kept(se_loop *loop, se_op *op, se_socket sock, const se_op_span *spans, int n,
+                    se_op_cb cb, void *data);
+
 /* Closes SOCK through the loop: the request goes to the kernel with the
  * round's others (at the latest when the loop is freed), and its result is
  * not reported. Returns 0, or an error when it could not be queued (then

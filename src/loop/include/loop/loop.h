@@ -155,6 +155,16 @@ int se_io_connect(se_loop *loop, se_io *io, const struct sockaddr *addr, se_sock
  * or the connect's error (SE_ECONNREFUSED, SE_ETIMEDOUT...). */
 int se_io_connected(se_loop *loop, se_io *io);
 
+/* Lets the listener IO watches accept up to N clients ahead of
+ * se_io_accept while it is watched for reading, where the backend can
+ * (io_uring: accept requests posted in the ring, no accept() per client);
+ * each se_io_accept that returns a client uses one of the N, so call again
+ * after taking clients. 0: none is accepted ahead, and readability says a
+ * client waits in the kernel's backlog, as on other backends (clients
+ * accepted ahead earlier are still handed out first). Ignored by backends
+ * that do not accept ahead. */
+void se_io_accept_ahead(se_loop *loop, se_io *io, unsigned n);
+
 /* IO's data pointer and socket. */
 void *se_io_data(const se_io *io);
 se_socket se_io_socket(const se_io *io);
