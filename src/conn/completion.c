@@ -18,7 +18,7 @@
  * Bytes written from the receive buffer they arrived in (the echo writes
  * what on_read is given, when no filter transformed it) are not copied:
  * the buffer is kept (se_op_keep) and sent from, several per sendmsg,
- * and goes back to the loop when that send ends. A write is copied when
+ * and goes back to the loop once its bytes are sent. A write is copied when
  * anything copied still waits, so output stays in order. */
 #include "conn_internal.h"
 
@@ -139,23 +139,38 @@ static int kept_take(se_conn *conn, se_conn_bufs *b, const char *data, size_t le
 
 static void on_sent_kept(se_loop *loop, void *data, long result, const char *buf)
 {
-    (void)loop;
     (void)buf;
     se_conn *conn = data;
     se_conn_bufs *b = conn->bufs;
     se_conn_kept *k = b->kept;
-    /* The send ended those spans' keeps, sent or not. */
-    for (; k->flight > 0; k->flight--) {
-        b->kept_len -= (uint32_t)k->span[k->head].len;
-        k->head = (uint8_t)((k->head + 1) % KEPT_SPANS);
-        k->len--;
-    }
+    if (result == SE_EAGAIN)
+        result = 0; /* nothing sent: again */
     if (result < 0) {
+        k->flight = 0; /* their keeps end with the release */
         se_conn_fail(conn, (int)result);
         return;
     }
     conn->bytes_out += (uint64_t)result;
-    se_conn_touch(conn);
+    if (result > 0)
+        se_conn_touch(conn);
+    /* Spans sent go back to the loop; the rest of one sent in part, and
+     * those after it, wait for the next send. */
+    size_t left = (size_t)result;
+    for (; k->flight > 0; k->flight--) {
+        se_op_span *sp = &k->span[k->head];
+        if (left < sp->len) {
+            sp->base += left;
+            sp->len -= left;
+            b->kept_len -= (uint32_t)left;
+            k->flight = 0;
+            break;
+        }
+        left -= sp->len;
+        b->kept_len -= (uint32_t)sp->len;
+        se_op_give_back(loop, sp->base);
+        k->head = (uint8_t)((k->head + 1) % KEPT_SPANS);
+        k->len--;
+    }
     int err = send_next(conn);
     if (err)
         se_conn_fail(conn, err);
@@ -213,6 +228,8 @@ static void on_sent(se_loop *loop, void *data, long result, const char *buf)
     (void)buf;
     se_conn *conn = data;
     se_conn_bufs *b = conn->bufs;
+    if (result == SE_EAGAIN)
+        result = 0; /* a send the kernel gave up waiting on: again */
     if (result < 0) {
         se_conn_fail(conn, (int)result);
         return;
@@ -257,8 +274,8 @@ static void completion_release(se_conn *conn)
     se_conn_bufs *b = conn->bufs;
     if (se_op_active(&conn->send_op)) {
         /* The kernel may still read the buffer in flight: the loop frees
-         * it once the send is over (and ends the keeps of kept spans in
-         * flight). */
+         * it once the send is over (and ends the keeps of the kept spans
+         * in flight). */
         se_op_detach(conn->loop, &conn->send_op, b->flight);
         b->flight = NULL;
         b->flight_head = b->flight_len = b->flight_cap = 0;

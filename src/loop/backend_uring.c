@@ -60,7 +60,6 @@ enum { SLOT_FREE, SLOT_POLL, SLOT_RECV, SLOT_SEND, SLOT_SEND_KEPT, SLOT_ACCEPT }
 typedef struct {
     struct msghdr msg;
     void *orphan; /* the detached owner's (se_op_detach) */
-    size_t total;
     int n;
     uint16_t bids[SE_OP_SPANS_MAX];
     struct iovec iov[SE_OP_SPANS_MAX];
@@ -809,11 +808,9 @@ static void op_done(se_loop *loop, uint32_t i, const completion *c)
         st->no_recv_cap = 1; /* single receives from now on */
         result = SE_EAGAIN;
     }
-    if (s->kind == SLOT_SEND_KEPT) {
-        /* Whole or failed: its buffers go back to the ring either way. */
+    if (s->kind == SLOT_SEND_KEPT && detached) {
+        /* Nobody to end the keeps: the send does. */
         kept_send *ks = s->orphan;
-        if (c->res >= 0 && (size_t)c->res < ks->total)
-            result = SE_EPIPE; /* MSG_WAITALL stopped short: the socket failed */
         for (int k = 0; k < ks->n; k++)
             buf_give_back(st, ks->bids[k]);
         free(ks->orphan);
@@ -884,7 +881,6 @@ static int uring_send_kept(se_loop *loop, se_op *op, se_socket sock, const se_op
         return SE_ENOMEM;
     memset(&ks->msg, 0, sizeof ks->msg);
     ks->orphan = NULL;
-    ks->total = 0;
     ks->n = n;
     for (int k = 0; k < n; k++) {
         int bid = buf_index(st, spans[k].base, spans[k].len);
@@ -895,7 +891,6 @@ static int uring_send_kept(se_loop *loop, se_op *op, se_socket sock, const se_op
         ks->bids[k] = (uint16_t)bid;
         ks->iov[k].iov_base = (void *)spans[k].base;
         ks->iov[k].iov_len = spans[k].len;
-        ks->total += spans[k].len;
     }
     ks->msg.msg_iov = ks->iov;
     ks->msg.msg_iovlen = (size_t)n;
@@ -906,8 +901,10 @@ static int uring_send_kept(se_loop *loop, se_op *op, se_socket sock, const se_op
         return err;
     }
     st->slots[op->slot_ - 1].orphan = ks;
-    /* Whole: the kernel sends the rest when the socket has room again. */
-    io_uring_prep_sendmsg(sqe, sock, &ks->msg, MSG_NOSIGNAL | MSG_WAITALL);
+    /* Not MSG_WAITALL: a send that waits long for a slow reader is handed
+     * to a kernel worker thread, where a non-blocking socket says EAGAIN;
+     * a short send is sent on from where it stopped instead. */
+    io_uring_prep_sendmsg(sqe, sock, &ks->msg, MSG_NOSIGNAL);
     return 0;
 }
 

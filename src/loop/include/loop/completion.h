@@ -65,10 +65,10 @@ int se_op_keep(se_loop *loop, const char *buf, size_t len);
 void se_op_give_back(se_loop *loop, const char *buf);
 
 /* Sends N (1 to SE_OP_SPANS_MAX) spans, each one keep of a kept buffer, in
- * order and whole: the result is their total, or an error. The send ends
- * the spans' keeps when it ends, whether or not OP was detached. SPANS
- * need not outlive the call. Returns 0 or an error (nothing follows, and
- * the keeps stay the caller's). */
+ * order: the result is the bytes the kernel took (possibly fewer), or an
+ * error. The keeps stay the caller's to end after the result, unless OP is
+ * detached meanwhile: then the send ends them when it ends. SPANS need not
+ * outlive the call. Returns 0 or an error (nothing follows). */
 int se_op_send_kept(se_loop *loop, se_op *op, se_socket sock, const se_op_span *spans, int n,
                     se_op_cb cb, void *data);
 
