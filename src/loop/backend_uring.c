@@ -49,7 +49,7 @@
 #define BUF_GROUP 0
 
 /* Accepts posted ahead per listener, at most. */
-#define ACCEPT_AHEAD 16
+#define ACCEPT_AHEAD 64
 
 /* Buffers that may be kept at once; the rest keeps receives going. */
 #define KEEP_MAX (BUF_COUNT * 3 / 4)

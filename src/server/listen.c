@@ -14,7 +14,7 @@
 
 #define SE_ACCEPTS_PER_EVENT 64
 /* Clients a backend that can may accept ahead per listener (io_uring). */
-#define SE_ACCEPT_AHEAD 16
+#define SE_ACCEPT_AHEAD 64
 /* Pause after accept() ran out of descriptors or memory... */
 #define SE_ACCEPT_BACKOFF_MS 100
 /* ...and how often a worker paused by --max-conns looks again. */
