@@ -1103,7 +1103,11 @@ static int take_backlog(se_socket listener)
 TEST(core_accept_ahead_bounded_and_paused)
 {
     se_loop *loop = new_loop();
-    /* Only io_uring accepts ahead; elsewhere the calls change nothing. */
+    if (strcmp(se_loop_backend_name(loop), "iocp") == 0) {
+        free_loop(loop); /* accepts ahead on a count of its own (loop.h) */
+        return;
+    }
+    /* io_uring accepts ahead; readiness backends change nothing. */
     int ahead = strcmp(se_loop_backend_name(loop), "io_uring") == 0;
     struct sockaddr_storage addr;
     se_socket listener = listen_local(&addr, 16);

@@ -162,7 +162,8 @@ int se_io_connected(se_loop *loop, se_io *io);
  * after taking clients. 0: none is accepted ahead, and readability says a
  * client waits in the kernel's backlog, as on other backends (clients
  * accepted ahead earlier are still handed out first). Ignored by backends
- * that do not accept ahead. */
+ * that do not accept ahead, and by IOCP, which keeps 16 AcceptEx posted on
+ * its own. */
 void se_io_accept_ahead(se_loop *loop, se_io *io, unsigned n);
 
 /* IO's data pointer and socket. */
