@@ -79,6 +79,9 @@ static void on_recv(se_loop *loop, void *data, long result, const char *buf)
  * the rest waits. It comes after the buffer in flight and before the
  * queue: a span is taken only while the queue is empty. */
 #define KEPT_SPANS 32
+/* Shorter writes are copied: for a few bytes a copy and a plain send cost
+ * less than keeping a buffer and a sendmsg. */
+#define KEPT_MIN 2048
 
 struct se_conn_kept {
     se_op_span span[KEPT_SPANS];
@@ -118,7 +121,7 @@ static int send_queued(se_conn *conn)
 static int kept_take(se_conn *conn, se_conn_bufs *b, const char *data, size_t len)
 {
     se_conn_kept *k = b->kept;
-    if (b->tail != b->head || (k && k->len == KEPT_SPANS) || len > UINT32_MAX)
+    if (len < KEPT_MIN || b->tail != b->head || (k && k->len == KEPT_SPANS) || len > UINT32_MAX)
         return 1;
     if (se_op_keep(conn->loop, data, len) != 0)
         return 1;
