@@ -40,6 +40,12 @@ extern const char *test_backend;
  * place). Returns TEMPLATE, or NULL. Per OS: tests/unit/{posix,win}. */
 char *se_test_mkdtemp(char *template_path);
 
+/* Opens a new temporary file for reading and writing, removed when closed;
+ * NULL on failure. Unlike the C library's tmpfile() on Windows, which makes
+ * its files in the drive's root with names that concurrent test processes
+ * can share, each file is unique to this process. Per OS. */
+FILE *se_test_tmpfile(void);
+
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond))                                                                               \

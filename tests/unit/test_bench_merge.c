@@ -33,7 +33,7 @@ static int roundtrip(const se_bench_stats *stats, se_bench_mode mode, uint64_t s
     opt.size = size;
     opt.duration_ms = 1000;
     se_bench_summary sum = {&opt, stats, 1.0, T0, T0 + 1000000000u, 4, se_bench_verdict(stats)};
-    FILE *f = tmpfile();
+    FILE *f = se_test_tmpfile();
     if (!f)
         return -1;
     se_bench_report_json(f, &sum);

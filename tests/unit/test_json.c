@@ -8,7 +8,7 @@
 static const char *quoted(const char *s)
 {
     static char buf[256];
-    FILE *f = tmpfile();
+    FILE *f = se_test_tmpfile();
     if (!f)
         return "";
     se_json_string(f, s);
@@ -41,7 +41,7 @@ TEST(json_string_escapes)
 TEST(json_record_nesting)
 {
     char buf[512];
-    FILE *f = tmpfile();
+    FILE *f = se_test_tmpfile();
     CHECK(f != NULL);
     if (!f)
         return;

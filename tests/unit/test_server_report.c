@@ -19,8 +19,8 @@ typedef struct captured {
 static void open_capture(captured *c, int json, int verbosity)
 {
     memset(c, 0, sizeof *c);
-    c->o.out = tmpfile();
-    c->o.err = tmpfile();
+    c->o.out = se_test_tmpfile();
+    c->o.err = se_test_tmpfile();
     CHECK(c->o.out && c->o.err);
     c->o.json = json;
     c->o.verbosity = verbosity;

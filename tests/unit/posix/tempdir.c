@@ -1,4 +1,4 @@
-/* se_test_mkdtemp for POSIX: mkdtemp(3). */
+/* se_test_mkdtemp and se_test_tmpfile for POSIX: mkdtemp(3), tmpfile(3). */
 #include "test.h"
 
 #include <stdlib.h>
@@ -6,4 +6,9 @@
 char *se_test_mkdtemp(char *template_path)
 {
     return mkdtemp(template_path);
+}
+
+FILE *se_test_tmpfile(void)
+{
+    return tmpfile();
 }
